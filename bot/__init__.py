@@ -1,0 +1,1 @@
+"""Stay Safe: trustworthy safety information for refugees from Ukraine, on Telegram."""

@@ -1,0 +1,116 @@
+"""``stay-safe``: validate content, preview it in the terminal."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+import time
+from pathlib import Path
+
+from bot.content.loader import load_catalog
+from bot.content.problems import SOFT_CODES, blocking
+from bot.content.validate import validate
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def default_root() -> Path:
+    """Content lives beside the package in a checkout; ``CONTENT_DIR`` points elsewhere."""
+    if os.environ.get("CONTENT_DIR"):
+        return Path(os.environ["CONTENT_DIR"])
+    if (PROJECT_DIR / "flows").is_dir():
+        return PROJECT_DIR
+    return Path.cwd()
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    today = dt.date.fromisoformat(args.today) if args.today else None
+    report = validate(Path(args.path), today=today)
+    for problem in report.problems:
+        print(problem)
+    elapsed = time.perf_counter() - started
+    status = "FAILED" if report.errors else "OK"
+    print(f"{status}: {len(report.errors)} error(s), {len(report.warnings)} warning(s) "
+          f"in {args.path} ({elapsed:.2f} s)", file=sys.stderr)
+    return 1 if report.errors else 0
+
+
+def load_engine(root: Path):
+    """The engine over ``root``, or None after printing why content cannot be used at all."""
+    from bot.engine.runtime import Engine
+
+    catalog, problems = load_catalog(root)
+    if catalog is None:
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        return None
+    from bot.content.validate import validate as full_validate
+
+    problems = full_validate(root).problems
+    fatal = blocking(problems)
+    for problem in fatal:
+        print(problem, file=sys.stderr)
+    if fatal:
+        return None
+    gaps = [p for p in problems if p.code in SOFT_CODES]
+    if gaps:
+        print(f"note: {len(gaps)} missing translation(s); readers see the fallback language "
+              "with a notice (run `stay-safe validate` for the list)", file=sys.stderr)
+    return Engine(catalog)
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from bot.preview import ChatPreview
+
+    engine = load_engine(Path(args.root))
+    if engine is None:
+        return 1
+    country = args.country.upper() if args.country else None
+    chat = ChatPreview(engine, lang=args.lang, country=country)
+    interactive = sys.stdin.isatty()
+    if interactive:
+        print("Stay Safe preview. Type a number to tap a button, /start, /sos, /menu, or any "
+              "text. Ctrl-D to quit.\n")
+    print(chat.send("/start"))
+    while True:
+        try:
+            line = input("\n> ") if interactive else sys.stdin.readline()
+        except EOFError:
+            break
+        if not interactive:
+            if not line:
+                break
+            print(f"\n> {line.rstrip()}")
+        if line.strip():
+            print(chat.send(line))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="stay-safe", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("validate", help="check all content and flows; exit 1 on any error")
+    p.add_argument("path", nargs="?", default=str(default_root()),
+                   help="folder holding flows/ and content/ (default: the project)")
+    p.add_argument("--today", help="check fact ages as of this date (YYYY-MM-DD)")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("chat", help="talk to the bot in the terminal (numbers tap buttons)")
+    p.add_argument("--lang", choices=None, help="start in this language (uk, ru, en)")
+    p.add_argument("--country", help="start in this host country (PL, DE, …)")
+    p.add_argument("--root", default=str(default_root()), help="folder holding flows/, content/")
+    p.set_defaults(func=cmd_chat)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,464 @@
+"""Files → ``Catalog``: reads ``flows/`` and ``content/<lang>/`` and checks each field's shape.
+
+Loading never stops at the first mistake: every problem is collected with its position so an
+editor sees them all at once. Cross-file checks (links, translations, HTML, lengths) live in
+``validate.py``; this module only answers "is each file well-formed content?".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+from bot.content.model import (
+    DEFAULT_VARIANT,
+    FACT_KINDS,
+    NODE_KINDS,
+    Catalog,
+    Fact,
+    Node,
+    NodeTexts,
+    Question,
+    QuizResult,
+    Settings,
+)
+from bot.content.problems import ERROR, WARNING, Problem
+from bot.content.yamlsafe import Map, Pos, Seq, Text, YamlError, load_file
+
+ID_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
+LANG_RE = re.compile(r"^[a-z]{2,3}$")
+SETTINGS_FILE = "settings.yaml"
+FACTS_FILE = "facts.yaml"
+RESERVED_TEXT_KEYS = ("ui", "sos_words")
+
+NODE_FIELDS = {
+    "menu": {"kind", "buttons"},
+    "info": {"kind", "buttons"},
+    "language": {"kind", "buttons"},
+    "country": {"kind", "buttons"},
+    "quiz": {"kind", "buttons", "questions", "results"},
+    "checklist": {"kind", "buttons", "items"},
+    "helplines": {"kind", "buttons", "phones"},
+}
+TEXT_FIELDS = {"title", "text", "questions", "items", "keywords"}
+FACT_FIELDS = {"kind", "value", "currency", "source", "checked", "recheck_by"}
+SETTINGS_FIELDS = {
+    "languages", "fallback", "countries", "other_country", "start", "sos", "language_node",
+    "country_node", "commands", "history_limit", "fact_max_age_days",
+}
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def error(self, pos: Pos, message: str, code: str = "content") -> None:
+        self.problems.append(Problem(pos, ERROR, message, code))
+
+    def warning(self, pos: Pos, message: str, code: str = "content") -> None:
+        self.problems.append(Problem(pos, WARNING, message, code))
+
+    def mapping(self, value, pos: Pos, what: str) -> Map | None:
+        if isinstance(value, Map):
+            return value
+        self.error(pos, f"{what} must be a mapping (key: value), got {_describe(value)}")
+        return None
+
+    def unknown_fields(self, m: Map, allowed: set[str], what: str) -> None:
+        for key in m:
+            if key not in allowed:
+                known = ", ".join(sorted(allowed))
+                self.error(m.key_pos[key], f"unknown field '{key}' in {what} (known: {known})")
+
+    def text(self, m: Map, key: str, what: str, required: bool = True) -> Text | None:
+        if key not in m:
+            if required:
+                self.error(m.pos, f"{what} needs the field '{key}'")
+            return None
+        value = m[key]
+        if isinstance(value, Text) and value.strip():
+            return value
+        self.error(m.value_pos[key], f"'{key}' of {what} must be non-empty text, got "
+                   f"{_describe(value)}")
+        return None
+
+    def integer(self, m: Map, key: str, what: str, default: int | None = None) -> int | None:
+        if key not in m:
+            if default is None:
+                self.error(m.pos, f"{what} needs the field '{key}'")
+            return default
+        value = m[key]
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        self.error(m.value_pos[key], f"'{key}' of {what} must be a whole number, got "
+                   f"{_describe(value)}")
+        return default
+
+    def date(self, m: Map, key: str, what: str) -> dt.date | None:
+        if key not in m:
+            return None
+        value = m[key]
+        if isinstance(value, dt.date):
+            return value
+        self.error(m.value_pos[key], f"'{key}' of {what} must be a date like 2026-11-23, got "
+                   f"{_describe(value)}")
+        return None
+
+    def words(self, value, pos: Pos, what: str, pattern: re.Pattern = ID_RE) -> list[Text]:
+        """A list of identifiers; each bad item is reported at its own position."""
+        if not isinstance(value, Seq):
+            self.error(pos, f"{what} must be a list, got {_describe(value)}")
+            return []
+        result = []
+        for item, item_pos in zip(value, value.item_pos, strict=True):
+            if isinstance(item, Text) and pattern.match(item):
+                result.append(item)
+            else:
+                self.error(item_pos, f"{what}: '{item}' is not a valid identifier "
+                           f"({_pattern_hint(pattern)})")
+        return result
+
+
+def _pattern_hint(pattern: re.Pattern) -> str:
+    if pattern is COUNTRY_RE:
+        return "two capital letters, like PL"
+    if pattern is LANG_RE:
+        return "a language code, like uk"
+    return "lowercase letters, digits and _, starting with a letter, at most 32 characters"
+
+
+def _describe(value) -> str:
+    if isinstance(value, bool):
+        return f"yes/no ({str(value).lower()})"
+    if value is None:
+        return "nothing"
+    if isinstance(value, Map):
+        return "a mapping"
+    if isinstance(value, Seq):
+        return "a list"
+    if isinstance(value, int):
+        return f"the number {value}"
+    if isinstance(value, dt.date):
+        return f"the date {value.isoformat()}"
+    if isinstance(value, str):
+        return "empty text" if not value.strip() else "text"
+    return type(value).__name__
+
+
+def _load(path: Path, root: Path, out: _Collector):
+    display = path.relative_to(root).as_posix()
+    try:
+        return load_file(path, display)
+    except YamlError as exc:
+        out.error(exc.pos, exc.message, code="yaml")
+        return None
+
+
+def _read_settings(root: Path, out: _Collector) -> Settings | None:
+    path = root / "flows" / SETTINGS_FILE
+    pos = Pos(f"flows/{SETTINGS_FILE}", 1, 1)
+    if not path.exists():
+        out.error(pos, "missing settings file (languages, countries, start node)")
+        return None
+    data = out.mapping(_load(path, root, out), pos, "settings")
+    if data is None:
+        return None
+    out.unknown_fields(data, SETTINGS_FIELDS, "settings")
+    languages = out.words(data.get("languages"), data.value_pos.get("languages", data.pos),
+                          "languages", LANG_RE)
+    countries = out.words(data.get("countries"), data.value_pos.get("countries", data.pos),
+                          "countries", COUNTRY_RE)
+    fallback: dict[str, tuple[str, ...]] = {}
+    chain_map = out.mapping(data.get("fallback", Map()), data.value_pos.get("fallback", data.pos),
+                            "fallback")
+    if chain_map:
+        for lang, chain in chain_map.items():
+            if lang not in languages:
+                out.error(chain_map.key_pos[lang], f"fallback for unknown language '{lang}'")
+            chain = out.words(chain, chain_map.value_pos[lang], f"fallback of {lang}", LANG_RE)
+            for item in chain:
+                if item not in languages or item == lang:
+                    out.error(item.pos, f"fallback of {lang}: '{item}' is not another "
+                              "configured language")
+            fallback[lang] = tuple(chain)
+    commands: dict[str, str] = {}
+    cmd_map = out.mapping(data.get("commands", Map()), data.value_pos.get("commands", data.pos),
+                          "commands")
+    if cmd_map:
+        for name, target in cmd_map.items():
+            if not re.fullmatch(r"[a-z0-9_]{1,32}", name):
+                out.error(cmd_map.key_pos[name], f"command '{name}' must be 1-32 characters of "
+                          "a-z, 0-9 and _")
+            if isinstance(target, Text) and ID_RE.match(target):
+                commands[name] = target
+            else:
+                out.error(cmd_map.value_pos[name], f"command '{name}' must name a node")
+    names = {}
+    for key in ("start", "sos", "language_node", "country_node", "other_country"):
+        names[key] = out.text(data, key, "settings") or ""
+    other = names["other_country"]
+    if other and other not in countries:
+        out.error(data.value_pos["other_country"], f"other_country '{other}' is not in countries")
+    return Settings(
+        languages=tuple(languages),
+        fallback=fallback,
+        countries=tuple(countries),
+        other_country=other,
+        start=names["start"],
+        sos=names["sos"],
+        language_node=names["language_node"],
+        country_node=names["country_node"],
+        commands=commands,
+        history_limit=out.integer(data, "history_limit", "settings", 10) or 10,
+        fact_max_age_days=out.integer(data, "fact_max_age_days", "settings", 180) or 180,
+        pos=data.pos,
+    )
+
+
+def _read_facts(root: Path, out: _Collector) -> dict[str, Fact]:
+    path = root / "flows" / FACTS_FILE
+    if not path.exists():
+        return {}
+    data = out.mapping(_load(path, root, out), Pos(f"flows/{FACTS_FILE}", 1, 1), "facts")
+    facts: dict[str, Fact] = {}
+    for fact_id, spec in (data or {}).items():
+        what = f"fact '{fact_id}'"
+        if not ID_RE.match(fact_id):
+            out.error(data.key_pos[fact_id], f"{what}: {_pattern_hint(ID_RE)}")
+            continue
+        spec = out.mapping(spec, data.value_pos[fact_id], what)
+        if spec is None:
+            continue
+        out.unknown_fields(spec, FACT_FIELDS, what)
+        kind = out.text(spec, "kind", what)
+        if kind and kind not in FACT_KINDS:
+            out.error(spec.value_pos["kind"], f"{what}: kind must be one of "
+                      f"{', '.join(FACT_KINDS)}, got '{kind}'")
+            continue
+        source = out.text(spec, "source", what)
+        checked = out.date(spec, "checked", what)
+        if checked is None and "checked" not in spec:
+            out.error(spec.pos, f"{what} needs the field 'checked' (the date a person last "
+                      "checked it at its source)")
+        value = spec.get("value")
+        if "value" not in spec:
+            out.error(spec.pos, f"{what} needs the field 'value'")
+            continue
+        currency = None
+        if kind == "date" and not isinstance(value, dt.date):
+            out.error(spec.value_pos["value"], f"{what}: a date fact needs a date like 2027-03-04")
+            continue
+        if kind == "money":
+            currency = out.text(spec, "currency", what)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                out.error(spec.value_pos["value"], f"{what}: a money fact needs a number")
+                continue
+        elif kind not in ("date", "money") and not (isinstance(value, Text) and value.strip()):
+            out.error(spec.value_pos["value"], f"{what}: value must be text in quotes, got "
+                      f"{_describe(value)}")
+            continue
+        if not (kind and source and checked):
+            continue
+        recheck = out.date(spec, "recheck_by", what)
+        facts[fact_id] = Fact(
+            id=fact_id, kind=kind, value=value, source=source, checked=checked,
+            recheck_by=recheck or dt.date.min, pos=data.key_pos[fact_id], currency=currency,
+        )
+    return facts
+
+
+def _read_node(node_id: str, spec: Map, key_pos: Pos, out: _Collector) -> Node | None:
+    what = f"node '{node_id}'"
+    kind = out.text(spec, "kind", what)
+    if kind is None:
+        return None
+    if kind not in NODE_KINDS:
+        out.error(spec.value_pos["kind"], f"{what}: kind must be one of {', '.join(NODE_KINDS)}, "
+                  f"got '{kind}'")
+        return None
+    out.unknown_fields(spec, NODE_FIELDS[kind], f"{what} ({kind})")
+    buttons: list[Text] = []
+    if "buttons" in spec:
+        buttons = out.words(spec["buttons"], spec.value_pos["buttons"], f"buttons of {node_id}")
+    questions: list[Question] = []
+    results: list[QuizResult] = []
+    items: list[str] = []
+    phones: dict[str, tuple[str, ...]] = {}
+    phones_pos: dict[str, Pos] = {}
+    if kind == "quiz":
+        for index, q in enumerate(_seq(spec, "questions", what, out)):
+            q = out.mapping(q, spec["questions"].item_pos[index], f"question of {node_id}")
+            if q is None:
+                continue
+            out.unknown_fields(q, {"id", "weight"}, f"question of {node_id}")
+            qid = out.text(q, "id", f"question of {node_id}")
+            weight = out.integer(q, "weight", f"question of {node_id}")
+            if qid and weight is not None:
+                questions.append(Question(str(qid), weight))
+        for index, r in enumerate(_seq(spec, "results", what, out)):
+            r = out.mapping(r, spec["results"].item_pos[index], f"result of {node_id}")
+            if r is None:
+                continue
+            out.unknown_fields(r, {"min", "to"}, f"result of {node_id}")
+            low = out.integer(r, "min", f"result of {node_id}")
+            target = out.text(r, "to", f"result of {node_id}")
+            if low is not None and target:
+                results.append(QuizResult(low, str(target), r.value_pos["to"]))
+    if kind == "checklist":
+        items = [str(i) for i in out.words(spec.get("items"), spec.value_pos.get("items", spec.pos),
+                                           f"items of {node_id}")]
+    if kind == "helplines":
+        table = out.mapping(spec.get("phones"), spec.value_pos.get("phones", spec.pos),
+                            f"phones of {node_id}")
+        for variant, ids in (table or {}).items():
+            phones[variant] = tuple(str(i) for i in out.words(
+                ids, table.value_pos[variant], f"phones of {node_id} for {variant}"))
+            phones_pos[variant] = table.key_pos[variant]
+    return Node(
+        id=node_id, kind=kind, pos=key_pos, buttons=tuple(str(b) for b in buttons),
+        button_pos=tuple(spec["buttons"].item_pos) if buttons else (),
+        questions=tuple(questions), results=tuple(sorted(results, key=lambda r: r.min_score)),
+        items=tuple(items), phones=phones, phones_pos=phones_pos,
+    )
+
+
+def _seq(spec: Map, key: str, what: str, out: _Collector) -> Seq:
+    value = spec.get(key)
+    if isinstance(value, Seq) and value:
+        return value
+    out.error(spec.value_pos.get(key, spec.pos), f"{what} needs a non-empty list '{key}'")
+    return Seq()
+
+
+def _read_nodes(root: Path, out: _Collector) -> dict[str, Node]:
+    nodes: dict[str, Node] = {}
+    seen: dict[str, Pos] = {}
+    for path in sorted((root / "flows").glob("*.yaml")):
+        if path.name in (SETTINGS_FILE, FACTS_FILE):
+            continue
+        data = _load(path, root, out)
+        if data is None:
+            continue
+        data = out.mapping(data, Pos(path.relative_to(root).as_posix(), 1, 1), "a flow file")
+        for node_id, spec in (data or {}).items():
+            pos = data.key_pos[node_id]
+            if not ID_RE.match(node_id):
+                out.error(pos, f"node id '{node_id}': {_pattern_hint(ID_RE)}")
+                continue
+            if node_id in seen:
+                out.error(pos, f"node '{node_id}' is already defined at {seen[node_id]}")
+                continue
+            seen[node_id] = pos
+            spec = out.mapping(spec, data.value_pos[node_id], f"node '{node_id}'")
+            node = _read_node(node_id, spec, pos, out) if spec is not None else None
+            if node:
+                nodes[node_id] = node
+    return nodes
+
+
+def _read_node_texts(node_id: str, spec: Map, out: _Collector, countries: set[str]) -> NodeTexts:
+    what = f"texts of '{node_id}'"
+    out.unknown_fields(spec, TEXT_FIELDS, what)
+    title = out.text(spec, "title", what, required=False)
+    text: dict[str, Text] = {}
+    if "text" in spec:
+        value = spec["text"]
+        if isinstance(value, Text):
+            text[DEFAULT_VARIANT] = value
+        elif isinstance(value, Map):
+            for variant in value:
+                if variant != DEFAULT_VARIANT and variant not in countries:
+                    out.error(value.key_pos[variant], f"{what}: '{variant}' is neither 'default' "
+                              "nor a configured country")
+                    continue
+                checked = out.text(value, variant, what)
+                if checked:
+                    text[variant] = checked
+            if DEFAULT_VARIANT not in value:
+                out.error(value.pos, f"{what}: country variants need a 'default' text for "
+                          "people who chose no country")
+        else:
+            out.error(spec.value_pos["text"], f"{what}: text must be text or a mapping of "
+                      f"countries to texts, got {_describe(value)}")
+    parts = {}
+    for field in ("questions", "items"):
+        parts[field] = {}
+        if field in spec:
+            m = out.mapping(spec[field], spec.value_pos[field], f"{what}, {field}")
+            for key in m or {}:
+                checked = out.text(m, key, f"{what}, {field}")
+                if checked:
+                    parts[field][key] = checked
+    keywords: list[Text] = []
+    if "keywords" in spec:
+        value = spec["keywords"]
+        if isinstance(value, Seq):
+            for item, item_pos in zip(value, value.item_pos, strict=True):
+                if isinstance(item, Text) and item.strip():
+                    keywords.append(item)
+                else:
+                    out.error(item_pos, f"{what}: a keyword must be a word or phrase")
+        else:
+            out.error(spec.value_pos["keywords"], f"{what}: keywords must be a list")
+    return NodeTexts(title=title, text=text, questions=parts["questions"],
+                     items=parts["items"], keywords=tuple(keywords))
+
+
+def _read_language(root: Path, lang: str, out: _Collector, countries: set[str]):
+    texts: dict[str, NodeTexts] = {}
+    ui: dict[str, Text] = {}
+    sos_words: list[Text] = []
+    seen: dict[str, Pos] = {}
+    folder = root / "content" / lang
+    if not folder.is_dir():
+        out.error(Pos(f"content/{lang}", 1, 1), f"no texts for language '{lang}' (folder missing)")
+    for path in sorted(folder.glob("*.yaml")):
+        data = _load(path, root, out)
+        if data is None:
+            continue
+        data = out.mapping(data, Pos(path.relative_to(root).as_posix(), 1, 1), "a text file")
+        for key, spec in (data or {}).items():
+            pos = data.key_pos[key]
+            if key in seen:
+                out.error(pos, f"'{key}' is already defined at {seen[key]}")
+                continue
+            seen[key] = pos
+            if key == "ui":
+                m = out.mapping(spec, data.value_pos[key], "ui")
+                for name in m or {}:
+                    checked = out.text(m, name, "ui")
+                    if checked:
+                        ui[name] = checked
+            elif key == "sos_words":
+                sos_words = out.words(spec, data.value_pos[key], "sos_words",
+                                      re.compile(r"^\S.*$"))
+            else:
+                m = out.mapping(spec, data.value_pos[key], f"texts of '{key}'")
+                if m is not None:
+                    texts[key] = _read_node_texts(key, m, out, countries)
+    return texts, ui, tuple(sos_words)
+
+
+def load_catalog(root: Path) -> tuple[Catalog | None, list[Problem]]:
+    """Load everything under ``root``; returns the catalog (if settings are usable) and problems."""
+    out = _Collector()
+    settings = _read_settings(root, out)
+    if settings is None:
+        return None, out.problems
+    facts = _read_facts(root, out)
+    nodes = _read_nodes(root, out)
+    texts, ui, sos_words = {}, {}, {}
+    countries = set(settings.countries)
+    for lang in settings.languages:
+        texts[lang], ui[lang], sos_words[lang] = _read_language(root, lang, out, countries)
+    content_dir = root / "content"
+    if content_dir.is_dir():
+        for extra in sorted(p for p in content_dir.iterdir() if p.is_dir()):
+            if extra.name not in settings.languages:
+                out.warning(Pos(f"content/{extra.name}", 1, 1), f"folder '{extra.name}' is not a "
+                            "configured language and is ignored")
+    catalog = Catalog(settings=settings, nodes=nodes, texts=texts, ui=ui, sos_words=sos_words,
+                      facts=facts)
+    return catalog, out.problems

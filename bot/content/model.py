@@ -1,0 +1,99 @@
+"""The content model: what editors write in ``flows/`` and ``content/``, as plain frozen data.
+
+Structure (nodes, buttons, quiz weights, facts) is language-free; texts are per language and
+keyed by node id. Everything here is immutable so one ``Catalog`` can be shared by every
+conversation and swapped atomically when editors publish a change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from bot.content.yamlsafe import Pos, Text
+
+NODE_KINDS = ("menu", "info", "quiz", "checklist", "language", "country", "helplines")
+FACT_KINDS = ("phone", "url", "email", "date", "money", "text")
+DEFAULT_VARIANT = "default"
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    weight: int
+
+
+@dataclass(frozen=True)
+class QuizResult:
+    min_score: int
+    node: str
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class Node:
+    """One screen. ``buttons`` are target node ids; labels come from the targets' titles."""
+
+    id: str
+    kind: str
+    pos: Pos
+    buttons: tuple[str, ...] = ()
+    button_pos: tuple[Pos, ...] = ()
+    questions: tuple[Question, ...] = ()
+    results: tuple[QuizResult, ...] = ()
+    items: tuple[str, ...] = ()
+    phones: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    phones_pos: dict[str, Pos] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class NodeTexts:
+    """Texts of one node in one language. ``text`` maps a country code (or 'default') to text."""
+
+    title: Text | None = None
+    text: dict[str, Text] = field(default_factory=dict)
+    questions: dict[str, Text] = field(default_factory=dict)
+    items: dict[str, Text] = field(default_factory=dict)
+    keywords: tuple[Text, ...] = ()
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A fact written once for every language: a number, a link, a date, an amount."""
+
+    id: str
+    kind: str
+    value: str | dt.date | float
+    source: str
+    checked: dt.date
+    recheck_by: dt.date
+    pos: Pos
+    currency: str | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    languages: tuple[str, ...]
+    fallback: dict[str, tuple[str, ...]]
+    countries: tuple[str, ...]
+    other_country: str
+    start: str
+    sos: str
+    language_node: str
+    country_node: str
+    commands: dict[str, str]
+    history_limit: int
+    fact_max_age_days: int
+    pos: Pos
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Everything the engine needs, loaded and cross-checked."""
+
+    settings: Settings
+    nodes: dict[str, Node]
+    texts: dict[str, dict[str, NodeTexts]]
+    ui: dict[str, dict[str, Text]]
+    sos_words: dict[str, tuple[Text, ...]]
+    facts: dict[str, Fact]

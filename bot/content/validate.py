@@ -1,0 +1,340 @@
+"""The validator: every mistake an editor can make, found before it reaches a refugee.
+
+``validate(root)`` loads everything, runs every check and returns all problems at once, each with
+``file:line:column``. Rendering checks go through the real engine, so what is measured is exactly
+what Telegram would receive.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter, deque
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.content.html import MAX_MESSAGE_UTF16, check_html, to_plain, utf16_length
+from bot.content.loader import load_catalog
+from bot.content.model import DEFAULT_VARIANT, Catalog
+from bot.content.problems import ERROR, WARNING, Problem, sort_key
+from bot.content.texts import FACT_ATTRIBUTES, PLACEHOLDER, RUNTIME_VARIABLES
+from bot.content.yamlsafe import Pos, Text
+
+MAX_CALLBACK_BYTES = 64
+MAX_LABEL_CHARS = 30
+MAX_KEYBOARD_ROWS = 8
+# UI texts shown on buttons: plain text, short.
+UI_LABELS = ("back", "home", "sos", "yes", "no", "other_country", "forget_yes", "forget_no")
+
+URL_RE = re.compile(r"(?:https?://|www\.|t\.me/)[^\s<>\"']+|[\w.+-]+@[\w-]+\.[\w.-]+")
+NUMBER_RE = re.compile(r"\+?\d(?:[ \-‑().]{0,2}\d){2,}")
+DIGITS_RE = re.compile(r"\d+")
+PHONE_VALUE_RE = re.compile(r"^\+?[0-9][0-9 ]*[0-9]$")
+
+
+@dataclass
+class Report:
+    problems: list[Problem]
+    catalog: Catalog | None
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == WARNING]
+
+
+class _Checks:
+    def __init__(self, catalog: Catalog, today: dt.date):
+        self.catalog = catalog
+        self.settings = catalog.settings
+        self.today = today
+        self.problems: list[Problem] = []
+
+    def error(self, pos: Pos, message: str, code: str = "content") -> None:
+        self.problems.append(Problem(pos, ERROR, message, code))
+
+    def warning(self, pos: Pos, message: str) -> None:
+        self.problems.append(Problem(pos, WARNING, message))
+
+    # ------------------------------------------------------------ structure
+    def structure(self) -> None:
+        nodes, s = self.catalog.nodes, self.settings
+        for key, kind in (("start", None), ("sos", "helplines"), ("language_node", "language"),
+                          ("country_node", "country")):
+            node_id = getattr(s, key)
+            if node_id and node_id not in nodes:
+                self.error(s.pos, f"settings: {key} '{node_id}' is not a node")
+            elif node_id and kind and nodes[node_id].kind != kind:
+                self.error(s.pos, f"settings: {key} '{node_id}' must be a {kind} node")
+        for name, target in s.commands.items():
+            if target not in nodes:
+                self.error(s.pos, f"settings: command /{name} leads to missing node '{target}'")
+        for node in nodes.values():
+            for target, pos in zip(node.buttons, node.button_pos, strict=True):
+                if target not in nodes:
+                    self.error(pos, f"button of '{node.id}' leads to missing node '{target}'")
+            for result in node.results:
+                if result.node not in nodes:
+                    self.error(result.pos, f"result of quiz '{node.id}' leads to missing node "
+                               f"'{result.node}'")
+            if node.kind == "quiz" and node.results and node.results[0].min_score > 0:
+                self.error(node.pos, f"quiz '{node.id}' needs a result with min: 0")
+            for variant, ids in node.phones.items():
+                pos = node.phones_pos[variant]
+                if variant != DEFAULT_VARIANT and variant not in s.countries:
+                    self.error(pos, f"phones of '{node.id}': '{variant}' is neither 'default' "
+                               "nor a configured country")
+                for fact_id in ids:
+                    fact = self.catalog.facts.get(fact_id)
+                    if fact is None:
+                        self.error(pos, f"phones of '{node.id}': no fact '{fact_id}' in "
+                                   "flows/facts.yaml")
+                    elif fact.kind != "phone":
+                        self.error(pos, f"phones of '{node.id}': fact '{fact_id}' is a "
+                                   f"{fact.kind}, not a phone")
+            if node.kind == "helplines" and DEFAULT_VARIANT not in node.phones:
+                self.error(node.pos, f"helplines '{node.id}' needs phones for 'default'")
+        self._reachability()
+
+    def _reachability(self) -> None:
+        nodes, s = self.catalog.nodes, self.settings
+        roots = [s.start, s.sos, s.language_node, s.country_node, *s.commands.values()]
+        seen = set()
+        queue = deque(r for r in roots if r in nodes)
+        while queue:
+            node_id = queue.popleft()
+            if node_id in seen:
+                continue
+            seen.add(node_id)
+            node = nodes[node_id]
+            queue.extend(t for t in (*node.buttons, *(r.node for r in node.results)) if t in nodes)
+        for node_id, node in nodes.items():
+            if node_id not in seen:
+                self.error(node.pos, f"node '{node_id}' cannot be reached from '{s.start}' "
+                           "(no button or command leads to it)")
+
+    # ------------------------------------------------------------ facts
+    def facts(self) -> None:
+        used = set()
+        for template in self._all_texts():
+            used.update(m.group(1) for m in PLACEHOLDER.finditer(template))
+        for node in self.catalog.nodes.values():
+            for ids in node.phones.values():
+                used.update(ids)
+        max_age = dt.timedelta(days=self.settings.fact_max_age_days)
+        for fact in self.catalog.facts.values():
+            due = fact.recheck_by if fact.recheck_by != dt.date.min else fact.checked + max_age
+            if self.today > due:
+                self.warning(fact.pos, f"fact '{fact.id}' was last checked on "
+                             f"{fact.checked.isoformat()} and is due for a re-check since "
+                             f"{due.isoformat()}: confirm it at {fact.source}")
+            if fact.kind == "phone" and not PHONE_VALUE_RE.match(str(fact.value)):
+                self.error(fact.pos, f"fact '{fact.id}': a phone number may hold only digits, "
+                           "spaces and a leading +")
+            if fact.kind == "url" and not str(fact.value).startswith("https://"):
+                self.error(fact.pos, f"fact '{fact.id}': a link must start with https://")
+            if fact.id not in used:
+                self.warning(fact.pos, f"fact '{fact.id}' is not used by any text")
+
+    def _all_texts(self):
+        for texts in self.catalog.texts.values():
+            for node_texts in texts.values():
+                yield from node_texts.text.values()
+                yield from node_texts.questions.values()
+                yield from node_texts.items.values()
+        for ui in self.catalog.ui.values():
+            yield from ui.values()
+
+    # ------------------------------------------------------------ texts
+    def texts(self, ui_keys: tuple[str, ...]) -> None:
+        languages = self.settings.languages
+        for lang in languages:
+            texts = self.catalog.texts.get(lang, {})
+            for node_id, node_texts in texts.items():
+                if node_id not in self.catalog.nodes:
+                    pos = (node_texts.title or next(iter(node_texts.text.values()), None))
+                    self.error(pos.pos if pos else Pos(f"content/{lang}", 1, 1),
+                               f"texts for '{node_id}', which is not a node in flows/")
+            ui = self.catalog.ui.get(lang, {})
+            for key, value in ui.items():
+                if key not in ui_keys:
+                    self.error(value.pos, f"unknown ui text '{key}' (known: "
+                               f"{', '.join(ui_keys)})")
+            if not self.catalog.sos_words.get(lang):
+                self.error(Pos(f"content/{lang}", 1, 1), f"content/{lang} needs 'sos_words' "
+                           "(words that open the helplines at once)", code="missing-text")
+        for node in self.catalog.nodes.values():
+            self._node_texts(node)
+        for key in ui_keys:
+            self._compare({lang: self.catalog.ui.get(lang, {}).get(key) for lang in languages},
+                          f"ui text '{key}'", Pos(f"content/{languages[0]}", 1, 1),
+                          label=key in UI_LABELS)
+        for template in self._all_texts():
+            self._template(template)
+
+    def _node_texts(self, node) -> None:
+        languages = self.settings.languages
+        per_lang = {lang: self.catalog.texts.get(lang, {}).get(node.id) for lang in languages}
+        needs_text = node.kind not in ("language", "country")
+        self._compare({lang: t.title if t else None for lang, t in per_lang.items()},
+                      f"title of '{node.id}'", node.pos, label=True)
+        variants = {v for t in per_lang.values() if t for v in t.text}
+        if needs_text:
+            variants.add(DEFAULT_VARIANT)
+        for variant in sorted(variants):
+            suffix = "" if variant == DEFAULT_VARIANT else f" for {variant}"
+            name = f"text of '{node.id}'{suffix}"
+            self._compare({lang: t.text.get(variant) if t else None
+                           for lang, t in per_lang.items()}, name, node.pos)
+        parts = (("questions", [q.id for q in node.questions]), ("items", list(node.items)))
+        for field, keys in parts:
+            for key in keys:
+                self._compare({lang: getattr(t, field).get(key) if t else None
+                               for lang, t in per_lang.items()},
+                              f"{field[:-1]} '{key}' of '{node.id}'", node.pos)
+            for t in per_lang.values():
+                for key, value in (getattr(t, field).items() if t else ()):
+                    if key not in keys:
+                        self.error(value.pos, f"'{node.id}' has no {field[:-1]} '{key}' "
+                                   f"(known: {', '.join(keys) or 'none'})")
+
+    def _compare(self, by_lang: dict[str, Text | None], name: str, fallback: Pos,
+                 label: bool = False) -> None:
+        """One text in every language: present, same placeholders, same numbers."""
+        present = {lang: t for lang, t in by_lang.items() if t is not None}
+        for lang, text in by_lang.items():
+            if text is None:
+                where = next(iter(present.values())).pos if present else fallback
+                self.error(where, f"{name} is missing in '{lang}'", code="missing-text")
+        if label:
+            for text in present.values():
+                if "<" in text or "&" in text:
+                    self.error(text.pos, f"{name} is shown on a button: plain text only, no "
+                               "tags or entities")
+                elif len(text) > MAX_LABEL_CHARS:
+                    self.warning(text.pos, f"{name} is {len(text)} characters; over "
+                                 f"{MAX_LABEL_CHARS} it is hard to read on a small phone")
+        if len(present) < 2:
+            return
+        first_lang, first = next(iter(present.items()))
+        first_marks = _placeholder_names(first)
+        first_digits = _digits(first)
+        for lang, text in list(present.items())[1:]:
+            marks = _placeholder_names(text)
+            if marks != first_marks:
+                detail = _difference(first_marks, marks, first_lang, lang)
+                self.error(text.pos, f"{name}: placeholders differ between languages ({detail})")
+            digits = _digits(text)
+            if digits != first_digits:
+                detail = _difference(first_digits, digits, first_lang, lang)
+                self.error(text.pos, f"{name}: numbers differ between languages ({detail})")
+
+    def _template(self, template: Text) -> None:
+        for match in PLACEHOLDER.finditer(template):
+            name, attribute = match.group(1), match.group(2)
+            pos = template.pos_at(match.start())
+            if name in self.catalog.facts:
+                if attribute and attribute not in FACT_ATTRIBUTES:
+                    self.error(pos, f"unknown placeholder {match.group(0)}: a fact offers "
+                               f"{', '.join('.' + a for a in FACT_ATTRIBUTES)}")
+            elif name not in RUNTIME_VARIABLES or attribute:
+                self.error(pos, f"unknown placeholder {match.group(0)}: not a fact in "
+                           "flows/facts.yaml nor one of "
+                           f"{', '.join('{' + v + '}' for v in sorted(RUNTIME_VARIABLES))}")
+        for offset, message in check_html(template):
+            self.error(template.pos_at(offset), message)
+        # Placeholders and links are blanked out, not removed, so offsets still point into the file.
+        masked = PLACEHOLDER.sub(_blank, template)
+        for match in URL_RE.finditer(masked):
+            self.error(template.pos_at(match.start()), f"link or address '{match.group(0)}' "
+                       "typed into a text: put it in flows/facts.yaml and write {fact_id}")
+        masked = re.sub(r"&#\w+;", _blank, URL_RE.sub(_blank, masked))
+        for match in NUMBER_RE.finditer(masked):
+            self.error(template.pos_at(match.start()), f"number '{match.group(0)}' typed into a "
+                       "text: phone numbers, dates and amounts go in flows/facts.yaml, written "
+                       "as {fact_id}")
+
+    # ------------------------------------------------------------ rendering
+    def rendering(self) -> None:
+        from bot.engine.runtime import Engine
+        from bot.engine.session import Session
+
+        engine = Engine(self.catalog)
+        countries = (None, *self.settings.countries)
+        for node in self.catalog.nodes.values():
+            states = [Session()]
+            if node.kind == "quiz":
+                states = [Session(quiz_index=i) for i in range(len(node.questions))]
+            if node.kind == "checklist":
+                states = [Session(checks={node.id: (1 << len(node.items)) - 1})]
+            reported: set[str] = set()
+            for lang in self.settings.languages:
+                for country in countries:
+                    for state in states:
+                        session = state.evolve(lang=lang, country=country, node=node.id)
+                        message = engine.render(session)
+                        self._message(node, lang, country, message, reported)
+
+    def _message(self, node, lang, country, message, reported: set[str]) -> None:
+        where = f"'{node.id}' in {lang}" + (f" for {country}" if country else "")
+        length = utf16_length(to_plain(message.text))
+        if length > MAX_MESSAGE_UTF16 and "length" not in reported:
+            reported.add("length")
+            self.error(node.pos, f"message {where} is {length} characters long (Telegram "
+                       f"counts UTF-16 units); the limit is {MAX_MESSAGE_UTF16}")
+        for _offset, problem in check_html(message.text):
+            if problem not in reported:
+                reported.add(problem)
+                self.error(node.pos, f"message {where} would be refused by Telegram: {problem}")
+        if len(message.buttons) > MAX_KEYBOARD_ROWS + 1 and "rows" not in reported:
+            reported.add("rows")
+            self.warning(node.pos, f"message {where} has {len(message.buttons)} rows of "
+                         f"buttons; more than {MAX_KEYBOARD_ROWS} is hard to use on a phone")
+        for row in message.buttons:
+            for button in row:
+                data = button.action or ""
+                size = len(data.encode("utf-8"))
+                if size > MAX_CALLBACK_BYTES and data not in reported:
+                    reported.add(data)
+                    self.error(node.pos, f"button '{button.label}' of {where} carries {size} "
+                               f"bytes of callback data; Telegram allows {MAX_CALLBACK_BYTES} "
+                               "(use a shorter node id)")
+
+
+def _blank(match: re.Match) -> str:
+    return " " * len(match.group(0))
+
+
+def _placeholder_names(text: str) -> list[str]:
+    return sorted(m.group(0) for m in PLACEHOLDER.finditer(text))
+
+
+def _digits(text: str) -> list[str]:
+    return sorted(DIGITS_RE.findall(PLACEHOLDER.sub(" ", text)))
+
+
+def _difference(first: list[str], other: list[str], first_lang: str, lang: str) -> str:
+    only_first = sorted((Counter(first) - Counter(other)).elements())
+    only_other = sorted((Counter(other) - Counter(first)).elements())
+    return (f"{first_lang} has {', '.join(only_first) or 'none'} where "
+            f"{lang} has {', '.join(only_other) or 'none'}")
+
+
+def validate(root: Path, today: dt.date | None = None) -> Report:
+    """Every problem of the content under ``root``, sorted by file and line."""
+    from bot.engine.runtime import UI_KEYS
+
+    catalog, problems = load_catalog(root)
+    if catalog is not None:
+        checks = _Checks(catalog, today or dt.date.today())
+        checks.structure()
+        checks.facts()
+        checks.texts(UI_KEYS)
+        if not [p for p in problems + checks.problems if p.severity == ERROR
+                and p.code != "missing-text"]:
+            checks.rendering()
+        problems = problems + checks.problems
+    return Report(sorted(set(problems), key=sort_key), catalog)

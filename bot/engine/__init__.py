@@ -1,0 +1,1 @@
+"""The conversation engine: pure Python, no I/O, no Telegram. Events in, messages out."""

@@ -1,0 +1,34 @@
+"""What the engine asks the adapter to show. Plain data: the adapter decides how to send it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.engine.session import Session
+
+
+@dataclass(frozen=True)
+class Button:
+    """Exactly one of ``action`` (tap → event), ``copy`` (copy text) or ``url`` is set."""
+
+    label: str
+    action: str | None = None
+    copy: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Message:
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    parse_mode: str = "HTML"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """The engine's answer: messages to show and the session to keep (``erase``: delete it)."""
+
+    messages: tuple[Message, ...]
+    session: Session
+    erase: bool = False
+    node: str | None = None

@@ -1,0 +1,388 @@
+"""The conversation engine: ``Engine(catalog).step(session, event) → Reply``.
+
+Pure and deterministic: no I/O, no clock, no Telegram. The adapter (Telegram, the terminal
+preview, the tests) turns its input into an event, calls ``step`` and shows the reply.
+
+Button actions (Telegram callback data, at most 64 bytes):
+  ``n:<node>`` open · ``b`` back · ``h`` home · ``s`` helplines (SOS) · ``l:<lang>`` language ·
+  ``c:<CC>`` country · ``q:<node>:<i>:<1|0>`` quiz answer · ``k:<node>:<i>`` tick an item ·
+  ``f`` forget me (asks) · ``f:y`` forget me (confirmed)
+"""
+
+from __future__ import annotations
+
+import html
+
+from bot.content.model import DEFAULT_VARIANT, Catalog, Node
+from bot.content.texts import Formatter, country_name, language_name
+from bot.engine.events import Command, Event, Start, Tap, Text
+from bot.engine.output import Button, Message, Reply
+from bot.engine.search import KeywordIndex
+from bot.engine.session import Session
+
+# Interface texts every language must define in ``content/<lang>/*.yaml`` under ``ui:``.
+UI_KEYS = (
+    "back", "home", "sos", "yes", "no", "choose_language", "other_country", "no_country",
+    "translation_missing", "unknown_text", "unknown_command", "suggestions", "stale_button",
+    "non_text", "quiz_progress", "checklist_progress", "forget_confirm", "forget_yes",
+    "forget_no", "forget_done",
+)
+FORGET_COMMAND = "forget"
+MAX_SUGGESTIONS = 3
+COUNTRY_COLUMNS = 2
+PHONE_COLUMNS = 2
+CHECK_COLUMNS = 4
+
+
+class Engine:
+    """Holds one validated catalog and everything precomputed from it."""
+
+    def __init__(self, catalog: Catalog):
+        self.catalog = catalog
+        self.settings = catalog.settings
+        self.format = Formatter(catalog.facts)
+        self.default_lang = self.settings.languages[0]
+        self._topics = KeywordIndex()
+        self._sos = KeywordIndex()
+        for lang, texts in catalog.texts.items():
+            for node_id, node_texts in texts.items():
+                if node_id not in catalog.nodes:
+                    continue
+                for keyword in node_texts.keywords:
+                    self._topics.add(keyword, node_id)
+            for word in catalog.sos_words.get(lang, ()):
+                self._sos.add(word, self.settings.sos)
+        # Result screens of a quiz show the score, so they are not cached like other screens.
+        self._max_scores = {
+            result.node: sum(q.weight for q in node.questions if q.weight > 0)
+            for node in catalog.nodes.values() if node.kind == "quiz" for result in node.results
+        }
+        self._static: dict[tuple[str, str, str | None], Message] = {}
+
+    # ---------------------------------------------------------------- entry point
+    def step(self, session: Session | None, event: Event, lang_hint: str | None = None) -> Reply:
+        """Handle one event. ``lang_hint`` is the user's app language, used only for new people."""
+        session = session or Session()
+        if session.lang not in self.settings.languages:
+            session = session.evolve(lang=self._hinted(lang_hint))
+        if isinstance(event, Start):
+            return self._start(session, event.payload)
+        if isinstance(event, Tap):
+            return self._tap(session, event.data)
+        if isinstance(event, Command):
+            return self._command(session, event.name)
+        if isinstance(event, Text):
+            return self._text(session, event.text)
+        return self._home(session, notice="non_text")
+
+    # ---------------------------------------------------------------- events
+    def _start(self, session: Session, payload: str) -> Reply:
+        target = None
+        for part in payload.split("-") if payload else ():
+            if part in self.settings.languages:
+                session = session.evolve(lang=part)
+            elif part.upper() in self.settings.countries and len(part) == 2:
+                session = session.evolve(country=part.upper())
+            elif part in self.catalog.nodes:
+                target = part
+        if not session.lang:
+            return self._ask_language(session, then=target)
+        session = session.evolve(history=(), quiz_index=0, quiz_score=0)
+        return self._open(session, target or self.settings.start, push=False)
+
+    def _tap(self, session: Session, data: str) -> Reply:
+        kind, _, rest = data.partition(":")
+        if kind == "s":
+            return self._open(session.evolve(lang=session.lang or self.default_lang),
+                              self.settings.sos)
+        if kind == "l" and rest in self.settings.languages:
+            return self._after_choice(session.evolve(lang=rest))
+        if not session.lang:
+            return self._ask_language(session)
+        if kind == "n" and rest in self.catalog.nodes:
+            return self._open(session, rest)
+        if kind == "b":
+            return self._back(session)
+        if kind == "h":
+            return self._home(session)
+        if kind == "c" and rest in self.settings.countries:
+            return self._after_choice(session.evolve(country=rest))
+        if kind == "q":
+            return self._answer(session, rest)
+        if kind == "k":
+            return self._tick(session, rest)
+        if kind == "f":
+            return self._forget(session) if rest == "y" else self._confirm_forget(session)
+        return self._home(session, notice="stale_button")
+
+    def _command(self, session: Session, name: str) -> Reply:
+        target = self.settings.commands.get(name)
+        if name == FORGET_COMMAND:
+            return self._confirm_forget(session) if session.lang else self._forget(session)
+        if target == self.settings.sos:
+            return self._tap(session, "s")
+        if not session.lang:
+            return self._ask_language(session)
+        if target in self.catalog.nodes:
+            if target == self.settings.start:
+                return self._home(session)
+            return self._open(session, target)
+        return self._home(session, notice="unknown_command")
+
+    def _text(self, session: Session, text: str) -> Reply:
+        if self._sos.search(text, limit=1):
+            return self._tap(session, "s")
+        if not session.lang:
+            return self._ask_language(session)
+        topics = [t for t in self._topics.search(text, MAX_SUGGESTIONS) if t in self.catalog.nodes]
+        if not topics:
+            return self._home(session, notice="unknown_text")
+        lang = session.lang
+        rows = [(Button(self._title(t, lang), action=f"n:{t}"),) for t in topics]
+        rows.append(self._nav_row(lang, session.node or self.settings.start))
+        message = Message(self._ui_html("suggestions", lang), tuple(rows))
+        return Reply((message,), session, node=session.node)
+
+    # ---------------------------------------------------------------- navigation
+    def _open(self, session: Session, node_id: str, push: bool = True) -> Reply:
+        if push and session.node and session.node != node_id:
+            limit = self.settings.history_limit
+            history = (*session.history, session.node)[-limit:]
+            session = session.evolve(history=history)
+        session = session.evolve(node=node_id)
+        if self.catalog.nodes[node_id].kind == "quiz":
+            session = session.evolve(quiz_index=0, quiz_score=0)
+        return Reply((self.render(session),), session, node=node_id)
+
+    def _back(self, session: Session) -> Reply:
+        history = list(session.history)
+        while history:
+            previous = history.pop()
+            if previous in self.catalog.nodes:
+                session = session.evolve(history=tuple(history))
+                return self._open(session, previous, push=False)
+        return self._home(session)
+
+    def _home(self, session: Session, notice: str | None = None) -> Reply:
+        if not session.lang:
+            return self._ask_language(session)
+        session = session.evolve(node=self.settings.start, history=())
+        message = self.render(session)
+        if notice:
+            message = Message(f"{self._ui_html(notice, session.lang)}\n\n{message.text}",
+                              message.buttons)
+        return Reply((message,), session, node=self.settings.start)
+
+    def _after_choice(self, session: Session) -> Reply:
+        """After choosing a language or country, go back to what the person was reading."""
+        current = session.node
+        if current in (self.settings.language_node, self.settings.country_node, None):
+            return self._back(session) if session.history else self._home(session)
+        if current in self.catalog.nodes:
+            return self._open(session, current, push=False)
+        return self._home(session)
+
+    def _ask_language(self, session: Session, then: str | None = None) -> Reply:
+        """Ask in every language at once; ``then`` is opened once the language is chosen."""
+        session = session.evolve(node=self.settings.language_node,
+                                 history=(then,) if then else ())
+        question = "\n".join(self._ui_html("choose_language", lang)
+                             for lang in self.settings.languages)
+        rows = tuple((Button(language_name(lang), action=f"l:{lang}"),)
+                     for lang in self.settings.languages)
+        sos = (Button(self._ui("sos", self.default_lang), action="s"),)
+        return Reply((Message(question, (*rows, sos)),), session,
+                     node=self.settings.language_node)
+
+    def _confirm_forget(self, session: Session) -> Reply:
+        lang = session.lang
+        buttons = ((Button(self._ui("forget_yes", lang), action="f:y"),
+                    Button(self._ui("forget_no", lang), action="b")),)
+        back = session.evolve(history=(*session.history, session.node or self.settings.start))
+        return Reply((Message(self._ui_html("forget_confirm", lang), buttons),), back,
+                     node=session.node)
+
+    def _forget(self, session: Session) -> Reply:
+        lang = session.lang or self.default_lang
+        rows = tuple((Button(language_name(code), action=f"l:{code}"),)
+                     for code in self.settings.languages)
+        message = Message(self._ui_html("forget_done", lang), rows)
+        return Reply((message,), Session(), erase=True)
+
+    # ---------------------------------------------------------------- quiz and checklist
+    def _answer(self, session: Session, rest: str) -> Reply:
+        node_id, _, tail = rest.partition(":")
+        index_text, _, answer = tail.partition(":")
+        node = self.catalog.nodes.get(node_id)
+        if node is None or node.kind != "quiz":
+            return self._home(session, notice="stale_button")
+        if session.node != node_id or index_text != str(session.quiz_index):
+            # An answer from an older message: show where this quiz really stands.
+            if session.node != node_id:
+                return self._open(session, node_id)
+            return Reply((self.render(session),), session, node=node_id)
+        question = node.questions[session.quiz_index]
+        score = session.quiz_score + (question.weight if answer == "1" else 0)
+        index = session.quiz_index + 1
+        if index < len(node.questions):
+            session = session.evolve(quiz_index=index, quiz_score=score)
+            return Reply((self.render(session),), session, node=node_id)
+        result = node.results[0].node
+        for candidate in node.results:
+            if score >= candidate.min_score:
+                result = candidate.node
+        # The score stays in the session so the result screen can show it again after "back".
+        return self._open(session.evolve(quiz_index=0, quiz_score=score), result)
+
+    def _tick(self, session: Session, rest: str) -> Reply:
+        node_id, _, index_text = rest.partition(":")
+        node = self.catalog.nodes.get(node_id)
+        if node is None or node.kind != "checklist" or not index_text.isdigit():
+            return self._home(session, notice="stale_button")
+        index = int(index_text)
+        checks = dict(session.checks)
+        if index < len(node.items):
+            checks[node_id] = checks.get(node_id, 0) ^ (1 << index)
+        session = session.evolve(node=node_id, checks={k: v for k, v in checks.items() if v})
+        return Reply((self.render(session),), session, node=node_id)
+
+    # ---------------------------------------------------------------- rendering
+    def render(self, session: Session) -> Message:
+        """The screen for ``session.node`` in the session's language and country."""
+        node = self.catalog.nodes[session.node]
+        if node.kind in ("quiz", "checklist") or node.id in self._max_scores:
+            return self._render(node, session)
+        key = (node.id, session.lang, session.country)
+        message = self._static.get(key)
+        if message is None:
+            message = self._static[key] = self._render(node, session)
+        return message
+
+    def _render(self, node: Node, session: Session) -> Message:
+        lang, country = session.lang, session.country
+        variables = {"country": html.escape(self._country_label(country, lang)),
+                     "language": html.escape(language_name(lang)),
+                     "score": str(session.quiz_score),
+                     "max_score": str(self._max_scores.get(node.id, 0))}
+        template, used = self._text_template(node.id, lang, country)
+        fallbacks = {used}
+        rows: list[tuple[Button, ...]] = []
+        extra = ""
+        if node.kind == "quiz":
+            total = len(node.questions)
+            index = min(session.quiz_index, total - 1)
+            question, q_used = self._part(node.id, "questions", node.questions[index].id, lang)
+            fallbacks.add(q_used)
+            progress = self.format.fill(self._ui("quiz_progress", lang), lang,
+                                        {"n": str(index + 1), "total": str(total)})
+            extra = f"<i>{progress}</i>\n{question}"
+            if index:
+                template = ""  # the introduction is shown with the first question only
+            rows.append((Button(self._ui("yes", lang), action=f"q:{node.id}:{index}:1"),
+                         Button(self._ui("no", lang), action=f"q:{node.id}:{index}:0")))
+        elif node.kind == "checklist":
+            mask = session.checks.get(node.id, 0)
+            lines = []
+            for index, item in enumerate(node.items):
+                item_text, item_used = self._part(node.id, "items", item, lang)
+                fallbacks.add(item_used)
+                lines.append(f"{_tick_mark(mask, index)} {index + 1}. {item_text}")
+            progress = self.format.fill(self._ui("checklist_progress", lang), lang, {
+                "done": str(mask.bit_count()), "total": str(len(node.items))})
+            extra = "\n".join(lines) + f"\n\n<i>{progress}</i>"
+            ticks = [Button(f"{_tick_mark(mask, i)} {i + 1}", action=f"k:{node.id}:{i}")
+                     for i in range(len(node.items))]
+            rows.extend(_chunk(ticks, CHECK_COLUMNS))
+        elif node.kind == "language":
+            rows.extend((Button(("✓ " if code == lang else "") + language_name(code),
+                                action=f"l:{code}"),) for code in self.settings.languages)
+        elif node.kind == "country":
+            choices = [Button(("✓ " if code == country else "")
+                              + self._country_label(code, lang), action=f"c:{code}")
+                       for code in self.settings.countries]
+            rows.extend(_chunk(choices, COUNTRY_COLUMNS))
+        elif node.kind == "helplines":
+            phones = node.phones.get(country or "", node.phones.get(DEFAULT_VARIANT, ()))
+            copies = [Button(f"📋 {self.catalog.facts[p].value}",
+                             copy=str(self.catalog.facts[p].value)) for p in phones]
+            rows.extend(_chunk(copies, PHONE_COLUMNS))
+        for target in node.buttons:
+            if target in self.catalog.nodes:
+                rows.append((Button(self._title(target, lang), action=f"n:{target}"),))
+        rows.append(self._nav_row(lang, node.id))
+        parts = [f"<b>{html.escape(self._title(node.id, lang))}</b>"]
+        if fallbacks != {lang}:
+            parts.insert(0, f"<i>{self._ui_html('translation_missing', lang)}</i>")
+        body = self.format.fill(template, lang, variables).strip()
+        parts.extend(part for part in (body, extra) if part)
+        return Message("\n\n".join(parts), tuple(row for row in rows if row))
+
+    def _nav_row(self, lang: str, node_id: str) -> tuple[Button, ...]:
+        """Back, home and SOS: on every screen, so help is always one tap away."""
+        row = []
+        if node_id != self.settings.start:
+            row.append(Button(self._ui("back", lang), action="b"))
+            row.append(Button(self._ui("home", lang), action="h"))
+        if node_id != self.settings.sos:
+            row.append(Button(self._ui("sos", lang), action="s"))
+        return tuple(row)
+
+    # ---------------------------------------------------------------- texts
+    def _chain(self, lang: str) -> tuple[str, ...]:
+        return (lang, *self.settings.fallback.get(lang, ()))
+
+    def _text_template(self, node_id: str, lang: str, country: str | None) -> tuple[str, str]:
+        for candidate in self._chain(lang):
+            texts = self.catalog.texts.get(candidate, {}).get(node_id)
+            if texts and texts.text:
+                variant = texts.text.get(country or "") or texts.text.get(DEFAULT_VARIANT)
+                if variant is not None:
+                    return str(variant), candidate
+        return "", lang
+
+    def _part(self, node_id: str, field: str, key: str, lang: str) -> tuple[str, str]:
+        for candidate in self._chain(lang):
+            texts = self.catalog.texts.get(candidate, {}).get(node_id)
+            value = getattr(texts, field).get(key) if texts else None
+            if value is not None:
+                return self.format.fill(str(value), candidate), candidate
+        return html.escape(key), lang
+
+    def _title(self, node_id: str, lang: str) -> str:
+        for candidate in self._chain(lang):
+            texts = self.catalog.texts.get(candidate, {}).get(node_id)
+            if texts and texts.title:
+                return str(texts.title)
+        return node_id
+
+    def _ui(self, key: str, lang: str) -> str:
+        for candidate in self._chain(lang):
+            value = self.catalog.ui.get(candidate, {}).get(key)
+            if value is not None:
+                return str(value)
+        return key
+
+    def _ui_html(self, key: str, lang: str) -> str:
+        """A UI text as HTML: UI texts may use the same tags and facts as any other text."""
+        return self.format.fill(self._ui(key, lang), lang)
+
+    def _country_label(self, code: str | None, lang: str) -> str:
+        if not code:
+            return self._ui("no_country", lang)
+        if code == self.settings.other_country:
+            return self._ui("other_country", lang)
+        return country_name(code, lang)
+
+    def _hinted(self, lang_hint: str | None) -> str | None:
+        if not lang_hint:
+            return None
+        base = lang_hint.replace("_", "-").split("-")[0].lower()
+        return base if base in self.settings.languages else None
+
+
+def _tick_mark(mask: int, index: int) -> str:
+    return "✅" if mask >> index & 1 else "⬜"
+
+
+def _chunk(buttons: list[Button], size: int) -> list[tuple[Button, ...]]:
+    return [tuple(buttons[i:i + size]) for i in range(0, len(buttons), size)]
