@@ -63,30 +63,31 @@ def load_engine(root: Path):
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
-    from bot.preview import ChatPreview
+    from bot.preview import ChatPreview, transcript
 
     engine = load_engine(Path(args.root))
     if engine is None:
         return 1
     country = args.country.upper() if args.country else None
+    if not sys.stdin.isatty():
+        # Scripted: one line per step, answered as a transcript (the golden tests' format).
+        inputs = [line.strip() for line in sys.stdin if line.strip()]
+        if not inputs or not inputs[0].startswith("/start"):
+            inputs.insert(0, "/start")
+        print(transcript(engine, inputs, lang=args.lang, country=country), end="")
+        return 0
     chat = ChatPreview(engine, lang=args.lang, country=country)
-    interactive = sys.stdin.isatty()
-    if interactive:
-        print("Stay Safe preview. Type a number to tap a button, /start, /sos, /menu, or any "
-              "text. Ctrl-D to quit.\n")
+    print("Stay Safe preview. Type a number to tap a button, /start, /sos, /menu, or any "
+          "text. Ctrl-D to quit.\n")
     print(chat.send("/start"))
     while True:
         try:
-            line = input("\n> ") if interactive else sys.stdin.readline()
+            line = input("\n> ")
         except EOFError:
-            break
-        if not interactive:
-            if not line:
-                break
-            print(f"\n> {line.rstrip()}")
+            print()
+            return 0
         if line.strip():
             print(chat.send(line))
-    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -58,3 +58,11 @@ class ChatPreview:
         self.session = reply.session
         self.buttons = []
         return "\n\n".join(render_message(m, self.buttons) for m in reply.messages)
+
+
+def transcript(engine: Engine, inputs: list[str], lang: str | None = None,
+               country: str | None = None) -> str:
+    """A whole scripted conversation: each input after ``> ``, then the bot's answer."""
+    chat = ChatPreview(engine, lang=lang, country=country)
+    parts = [f"> {line}\n{chat.send(line)}\n" for line in inputs]
+    return "\n".join(parts)

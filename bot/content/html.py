@@ -50,7 +50,8 @@ def check_html(text: str) -> list[tuple[int, str]]:
         else:
             tag = match.group("tag").lower()
             if tag not in ALLOWED_TAGS:
-                problems.append((start, f"tag <{tag}> is not allowed by Telegram (allowed: "
+                shown = f"</{tag}>" if match.group("close") else f"<{tag}>"
+                problems.append((start, f"tag {shown} is not allowed by Telegram (allowed: "
                                  f"{', '.join(sorted(ALLOWED_TAGS))})"))
                 continue
             if match.group("close"):

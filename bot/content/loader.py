@@ -26,7 +26,7 @@ from bot.content.model import (
 from bot.content.problems import ERROR, WARNING, Problem
 from bot.content.yamlsafe import Map, Pos, Seq, Text, YamlError, load_file
 
-ID_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+ID_RE = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
 COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
 LANG_RE = re.compile(r"^[a-z]{2,3}$")
 SETTINGS_FILE = "settings.yaml"
@@ -126,7 +126,7 @@ def _pattern_hint(pattern: re.Pattern) -> str:
         return "two capital letters, like PL"
     if pattern is LANG_RE:
         return "a language code, like uk"
-    return "lowercase letters, digits and _, starting with a letter, at most 32 characters"
+    return "lowercase letters, digits and _, starting with a letter, at most 60 characters"
 
 
 def _describe(value) -> str:
@@ -182,7 +182,7 @@ def _read_settings(root: Path, out: _Collector) -> Settings | None:
                 if item not in languages or item == lang:
                     out.error(item.pos, f"fallback of {lang}: '{item}' is not another "
                               "configured language")
-            fallback[lang] = tuple(chain)
+            fallback[lang] = tuple(str(item) for item in chain)
     commands: dict[str, str] = {}
     cmd_map = out.mapping(data.get("commands", Map()), data.value_pos.get("commands", data.pos),
                           "commands")
@@ -192,19 +192,19 @@ def _read_settings(root: Path, out: _Collector) -> Settings | None:
                 out.error(cmd_map.key_pos[name], f"command '{name}' must be 1-32 characters of "
                           "a-z, 0-9 and _")
             if isinstance(target, Text) and ID_RE.match(target):
-                commands[name] = target
+                commands[name] = str(target)
             else:
                 out.error(cmd_map.value_pos[name], f"command '{name}' must name a node")
     names = {}
     for key in ("start", "sos", "language_node", "country_node", "other_country"):
-        names[key] = out.text(data, key, "settings") or ""
+        names[key] = str(out.text(data, key, "settings") or "")
     other = names["other_country"]
     if other and other not in countries:
         out.error(data.value_pos["other_country"], f"other_country '{other}' is not in countries")
     return Settings(
-        languages=tuple(languages),
+        languages=tuple(str(lang) for lang in languages),
         fallback=fallback,
-        countries=tuple(countries),
+        countries=tuple(str(code) for code in countries),
         other_country=other,
         start=names["start"],
         sos=names["sos"],

@@ -58,12 +58,15 @@ def format_fact(fact: Fact, attribute: str | None, lang: str) -> str:
     if attribute == "source":
         return html.escape(fact.source)
     if fact.kind == "date":
-        return html.escape(format_date(fact.value, "long", locale=lang))
+        # "4 березня 2027", "4 марта 2027", "4 March 2027": no trailing "р."/"г." to clash
+        # with the full stop of the sentence.
+        return html.escape(format_date(fact.value, "d MMMM y", locale=lang))
     if fact.kind == "money":
-        digits = isinstance(fact.value, int) or float(fact.value).is_integer()
-        return html.escape(format_currency(
-            fact.value, fact.currency, locale=lang, currency_digits=False,
-            format="#,##0 ¤" if digits else "#,##0.00 ¤"))
+        pattern = _locale(lang).currency_formats["standard"].pattern
+        if float(fact.value).is_integer():
+            pattern = pattern.replace("0.00", "0")  # 4 806 PLN, not 4 806,00 PLN
+        return html.escape(format_currency(fact.value, fact.currency, locale=lang,
+                                           format=pattern, currency_digits=False))
     return html.escape(str(fact.value))
 
 

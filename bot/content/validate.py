@@ -47,10 +47,13 @@ class Report:
 
 
 class _Checks:
-    def __init__(self, catalog: Catalog, today: dt.date):
+    def __init__(self, catalog: Catalog, today: dt.date, unreadable: set[str]):
         self.catalog = catalog
         self.settings = catalog.settings
         self.today = today
+        # Languages with a file that could not be read: their texts are not "missing", the
+        # file is broken, and that error is already reported once.
+        self.unreadable = unreadable
         self.problems: list[Problem] = []
 
     def error(self, pos: Pos, message: str, code: str = "content") -> None:
@@ -206,7 +209,7 @@ class _Checks:
         """One text in every language: present, same placeholders, same numbers."""
         present = {lang: t for lang, t in by_lang.items() if t is not None}
         for lang, text in by_lang.items():
-            if text is None:
+            if text is None and lang not in self.unreadable:
                 where = next(iter(present.values())).pos if present else fallback
                 self.error(where, f"{name} is missing in '{lang}'", code="missing-text")
         if label:
@@ -283,8 +286,11 @@ class _Checks:
         length = utf16_length(to_plain(message.text))
         if length > MAX_MESSAGE_UTF16 and "length" not in reported:
             reported.add("length")
-            self.error(node.pos, f"message {where} is {length} characters long (Telegram "
-                       f"counts UTF-16 units); the limit is {MAX_MESSAGE_UTF16}")
+            texts = self.catalog.texts.get(lang, {}).get(node.id)
+            variant = texts and (texts.text.get(country or "") or texts.text.get(DEFAULT_VARIANT))
+            self.error(variant.pos if variant else node.pos,
+                       f"message {where} is {length} characters long (Telegram counts UTF-16 "
+                       f"units); the limit is {MAX_MESSAGE_UTF16}")
         for _offset, problem in check_html(message.text):
             if problem not in reported:
                 reported.add(problem)
@@ -329,7 +335,9 @@ def validate(root: Path, today: dt.date | None = None) -> Report:
 
     catalog, problems = load_catalog(root)
     if catalog is not None:
-        checks = _Checks(catalog, today or dt.date.today())
+        unreadable = {p.pos.file.split("/")[1] for p in problems
+                      if p.code == "yaml" and p.pos.file.startswith("content/")}
+        checks = _Checks(catalog, today or dt.date.today(), unreadable)
         checks.structure()
         checks.facts()
         checks.texts(UI_KEYS)

@@ -58,6 +58,9 @@ class Text(str):
         obj.block = block
         return obj
 
+    def __reduce__(self):
+        return (Text, (str(self), self.pos, self.block))
+
     def pos_at(self, offset: int) -> Pos:
         """Position in the file of the character at ``offset`` (exact for block scalars)."""
         if not self.block:
@@ -65,7 +68,7 @@ class Text(str):
         before = self[:offset]
         line = before.count("\n")
         col = offset - (before.rfind("\n") + 1)
-        return Pos(self.pos.file, self.pos.line + 1 + line, self.pos.col + col)
+        return Pos(self.pos.file, self.pos.line + line, self.pos.col + col)
 
 
 class Map(dict):
@@ -83,16 +86,17 @@ class Seq(list):
     item_pos: list
 
 
+class _AliasRefused(Exception):
+    def __init__(self, mark):
+        super().__init__("alias")
+        self.mark = mark
+
+
 class _Loader(yaml.SafeLoader):
     def compose_node(self, parent, index):
+        # Refused before PyYAML resolves it, so an alias bomb is never expanded.
         if self.check_event(AliasEvent):
-            event = self.peek_event()
-            raise yaml.MarkedYAMLError(
-                None,
-                None,
-                "aliases (*name) are not allowed in content; write the value out",
-                event.start_mark,
-            )
+            raise _AliasRefused(self.peek_event().start_mark)
         return super().compose_node(parent, index)
 
 
@@ -151,7 +155,8 @@ def _convert(node: Node, file: str, lines: list[str]):
         block = node.style in ("|", ">")
         pos = _pos(file, node)
         if block:
-            pos = Pos(file, pos.line, _block_indent(node, lines))
+            # A block scalar's text starts on the line after its | or > indicator.
+            pos = Pos(file, pos.line + 1, _block_indent(node, lines))
         return Text(node.value, pos, block)
     value = _SCALARS.construct_object(node)
     if isinstance(value, dt.datetime):
@@ -169,10 +174,17 @@ def load_text(source: str, file: str):
     loader = _Loader(source)
     try:
         node = loader.get_single_node()
+    except _AliasRefused as exc:
+        raise YamlError(
+            Pos(file, exc.mark.line + 1, exc.mark.column + 1),
+            "aliases (*name) are not allowed in content; write the value out",
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         message = exc.problem or exc.context or "YAML syntax error"
+        if exc.problem and exc.context and exc.context_mark:
+            message += f" ({exc.context} started at line {exc.context_mark.line + 1})"
         raise YamlError(Pos(file, line, col), f"YAML syntax error: {message}") from None
     except yaml.YAMLError as exc:
         raise YamlError(Pos(file, 1, 1), f"YAML error: {exc}") from None

@@ -197,7 +197,8 @@ class Engine:
     def _confirm_forget(self, session: Session) -> Reply:
         lang = session.lang
         buttons = ((Button(self._ui("forget_yes", lang), action="f:y"),
-                    Button(self._ui("forget_no", lang), action="b")),)
+                    Button(self._ui("forget_no", lang), action="b")),
+                   (Button(self._ui("sos", lang), action="s"),))
         back = session.evolve(history=(*session.history, session.node or self.settings.start))
         return Reply((Message(self._ui_html("forget_confirm", lang), buttons),), back,
                      node=session.node)
@@ -206,7 +207,8 @@ class Engine:
         lang = session.lang or self.default_lang
         rows = tuple((Button(language_name(code), action=f"l:{code}"),)
                      for code in self.settings.languages)
-        message = Message(self._ui_html("forget_done", lang), rows)
+        sos = (Button(self._ui("sos", lang), action="s"),)
+        message = Message(self._ui_html("forget_done", lang), (*rows, sos))
         return Reply((message,), Session(), erase=True)
 
     # ---------------------------------------------------------------- quiz and checklist

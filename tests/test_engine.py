@@ -1,0 +1,218 @@
+"""What a person notices when talking to the engine, without Telegram."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.content.loader import load_catalog
+from bot.engine.events import Command, Other, Start, Tap, Text
+from bot.engine.runtime import Engine
+from bot.engine.session import Session
+from tests.conftest import BASE
+
+
+def actions(reply) -> list[str]:
+    return [b.action for m in reply.messages for row in m.buttons for b in row if b.action]
+
+
+def text_of(reply) -> str:
+    return "\n".join(m.text for m in reply.messages)
+
+
+def talk(engine: Engine, *events, session: Session | None = None, lang_hint=None):
+    reply = None
+    for event in events:
+        reply = engine.step(session, event, lang_hint=lang_hint)
+        session = reply.session
+    return reply
+
+
+def test_new_person_is_asked_for_a_language_in_every_language(base_engine):
+    reply = base_engine.step(None, Start())
+    assert "[uk] choose language" in text_of(reply)
+    assert "[ru] choose language" in text_of(reply)
+    assert "[en] choose language" in text_of(reply)
+    assert actions(reply) == ["l:uk", "l:ru", "l:en", "s"]
+    after = base_engine.step(reply.session, Tap("l:ru"))
+    assert "[ru] Home" in text_of(after)
+    assert after.session.lang == "ru"
+
+
+@pytest.mark.parametrize(("hint", "lang"), [("uk", "uk"), ("ru-RU", "ru"), ("en_GB", "en")])
+def test_app_language_is_used_when_it_is_one_of_ours(base_engine, hint, lang):
+    reply = base_engine.step(None, Start(), lang_hint=hint)
+    assert f"[{lang}] Home" in text_of(reply)
+
+
+@pytest.mark.parametrize("hint", ["pl", "be", "", None, "kk"])
+def test_other_app_languages_make_the_bot_ask(base_engine, hint):
+    reply = base_engine.step(None, Start(), lang_hint=hint)
+    assert actions(reply)[:3] == ["l:uk", "l:ru", "l:en"]
+
+
+def test_deep_link_presets_language_country_and_topic(base_engine):
+    reply = base_engine.step(None, Start("ru-PL-helplines"))
+    assert "[ru] Helplines" in text_of(reply)
+    assert "+48 22 628 01 20" in text_of(reply)
+    copies = [b.copy for row in reply.messages[0].buttons for b in row if b.copy]
+    assert copies == ["112", "+48 22 628 01 20"]
+
+
+@pytest.mark.parametrize("payload", ["x!!-zz", "-" * 80, "zz-XX-nowhere", "🙂"])
+def test_broken_deep_links_still_reach_a_working_start(base_engine, payload):
+    reply = base_engine.step(Session(lang="en"), Start(payload))
+    assert "[en] Home" in text_of(reply)
+
+
+def test_deep_link_topic_waits_for_the_language_choice(base_engine):
+    reply = base_engine.step(None, Start("PL-work"))
+    assert actions(reply)[:3] == ["l:uk", "l:ru", "l:en"]
+    after = base_engine.step(reply.session, Tap("l:uk"))
+    assert "[uk] Work in <b>Poland</b>." in text_of(after)
+
+
+def test_sos_is_one_tap_away_on_every_screen(base_engine):
+    catalog = base_engine.catalog
+    for node_id in catalog.nodes:
+        for lang in catalog.settings.languages:
+            session = Session(lang=lang, node=node_id, history=("home",))
+            message = base_engine.render(session)
+            found = [b.action for row in message.buttons for b in row]
+            if node_id == catalog.settings.sos:
+                assert "s" not in found
+            else:
+                assert "s" in found, (node_id, lang)
+
+
+def test_sos_works_before_any_language_is_known(base_engine):
+    reply = base_engine.step(None, Tap("s"))
+    assert "[uk] Helplines" in text_of(reply)
+
+
+def test_back_is_bounded_and_ends_at_home(base_engine):
+    reply = talk(base_engine, Start(), Tap("n:work"), Tap("n:quiz"), Tap("h"), Tap("n:list"),
+                 Tap("n:helplines"), Tap("n:country"), Tap("n:language"), lang_hint="en")
+    assert len(reply.session.history) == 3  # history_limit of the base content
+    for expected in ("[en] Country", "[en] Helplines", "[en] List", "[en] Home"):
+        reply = base_engine.step(reply.session, Tap("b"))
+        assert expected in text_of(reply)
+
+
+def test_stale_button_for_a_removed_screen_leads_home_with_a_notice(base_engine):
+    reply = base_engine.step(Session(lang="uk", node="work"), Tap("n:removed_screen"))
+    assert text_of(reply).startswith("[uk] stale button")
+    assert reply.session.node == "home"
+
+
+@pytest.mark.parametrize("data", ["", "zzz", "q:", "q:home:0:1", "k:quiz:x", "c:XX", "l:de"])
+def test_garbage_callback_data_never_crashes(base_engine, data):
+    reply = base_engine.step(Session(lang="en", node="work"), Tap(data))
+    assert reply.messages and reply.session.lang == "en"
+
+
+def test_quiz_adds_weights_and_shows_the_result(base_engine):
+    reply = talk(base_engine, Start("en-quiz"), Tap("q:quiz:0:0"), Tap("q:quiz:1:1"))
+    assert "[en] Risky" in text_of(reply)
+    assert "[en] Score 3 of 5" in text_of(reply)
+    safe = talk(base_engine, Start("en-quiz"), Tap("q:quiz:0:1"), Tap("q:quiz:1:0"))
+    assert "[en] Safe" in text_of(safe) and "Score 2 of 5" in text_of(safe)
+
+
+def test_old_quiz_answer_does_not_count_twice(base_engine):
+    first = talk(base_engine, Start("en-quiz"), Tap("q:quiz:0:1"))
+    again = base_engine.step(first.session, Tap("q:quiz:0:1"))  # the same button, tapped again
+    assert again.session.quiz_score == first.session.quiz_score == 2
+    assert "[en] question 2/2" in text_of(again)
+
+
+def test_checklist_ticks_and_unticks(base_engine):
+    reply = talk(base_engine, Start("en-list"), Tap("k:list:1"))
+    assert "⬜ 1. [en] Contract" in text_of(reply)
+    assert "✅ 2. [en] Copies" in text_of(reply)
+    assert "[en] done 1/2" in text_of(reply)
+    reply = base_engine.step(reply.session, Tap("k:list:1"))
+    assert "[en] done 0/2" in text_of(reply)
+
+
+def test_choosing_a_country_returns_to_the_screen_being_read(base_engine):
+    reply = talk(base_engine, Start("en-helplines"), Tap("n:country"), Tap("c:PL"))
+    assert "[en] Helplines" in text_of(reply)
+    assert "+48 22 628 01 20" in text_of(reply)
+    assert reply.session.country == "PL"
+
+
+def test_country_names_come_from_cldr_in_the_readers_language(base_engine):
+    uk = base_engine.step(Session(lang="uk"), Tap("n:country"))
+    ru = base_engine.step(Session(lang="ru"), Tap("n:country"))
+    labels = lambda r: [b.label for row in r.messages[0].buttons for b in row]  # noqa: E731
+    assert "Польща" in labels(uk) and "Польша" in labels(ru)
+    assert "[uk] other country" in labels(uk)
+
+
+def test_forget_asks_then_erases(base_engine):
+    asked = base_engine.step(Session(lang="en", country="PL", node="work"), Command("forget"))
+    assert "[en] forget?" in text_of(asked)
+    assert actions(asked)[:2] == ["f:y", "b"]
+    kept = base_engine.step(asked.session, Tap("b"))
+    assert "[en] Work" in text_of(kept) and not kept.erase
+    gone = base_engine.step(asked.session, Tap("f:y"))
+    assert gone.erase and gone.session == Session()
+    assert "[en] forgotten" in text_of(gone)
+
+
+def test_free_text_suggests_topics_in_any_language_or_script(shipped_engine):
+    for typed in ("робота", "шукаю роботу", "работа", "rabota", "robotu", "job"):
+        reply = shipped_engine.step(Session(lang="uk", node="home"), Text(typed))
+        assert "n:work" in actions(reply), typed
+
+
+def test_help_words_open_the_helplines_at_once(shipped_engine):
+    for typed in ("help", "HELP!!!", "допоможіть", "Помогите пожалуйста", "SOS", "pomogite"):
+        reply = shipped_engine.step(Session(lang="ru", node="work"), Text(typed))
+        assert reply.node == "helplines", typed
+
+
+def test_unknown_text_gets_a_friendly_answer_and_the_menu(base_engine):
+    reply = base_engine.step(Session(lang="uk", node="work"), Text("qwrtzx"))
+    assert text_of(reply).startswith("[uk] not understood")
+    assert "n:work" in actions(reply)
+
+
+def test_stickers_and_unknown_commands_get_the_menu(base_engine):
+    sticker = base_engine.step(Session(lang="ru"), Other("sticker"))
+    assert text_of(sticker).startswith("[ru] text only")
+    command = base_engine.step(Session(lang="ru"), Command("frobnicate"))
+    assert text_of(command).startswith("[ru] unknown command")
+
+
+def test_missing_translation_falls_back_with_a_visible_notice(tmp_path: Path):
+    root = tmp_path / "c"
+    shutil.copytree(BASE, root)
+    ru = root / "content/ru/main.yaml"
+    ru.write_text(ru.read_text().replace(
+        'safe:\n  title: "[ru] Safe"\n  text: "[ru] Score {score} of {max_score}"\n', ""))
+    catalog, _ = load_catalog(root)
+    engine = Engine(catalog)
+    reply = talk(engine, Start("ru-quiz"), Tap("q:quiz:0:0"), Tap("q:quiz:1:0"))
+    assert text_of(reply).startswith("<i>[ru] not translated</i>")
+    assert "[en] Safe" in text_of(reply)
+    assert "{" not in text_of(reply)
+
+
+def test_session_survives_a_round_trip_and_garbage():
+    session = Session(lang="uk", country="PL", node="work", history=("home",), quiz_index=1,
+                      quiz_score=2, checks={"list": 3})
+    assert Session.from_dict(session.to_dict()) == session
+    for garbage in (None, "x", [], {"q": "zz"}, {"h": 5}, {"k": [1]}):
+        assert Session.from_dict(garbage) == Session()
+
+
+def test_engine_is_deterministic(base_engine):
+    events = [Start("en"), Tap("n:quiz"), Tap("q:quiz:0:1"), Text("work"), Tap("b")]
+    first = [dataclasses.asdict(talk(base_engine, *events[:i + 1])) for i in range(len(events))]
+    second = [dataclasses.asdict(talk(base_engine, *events[:i + 1])) for i in range(len(events))]
+    assert first == second

@@ -1,0 +1,38 @@
+"""Each file in fixtures/broken holds one defect; its ``# expect:`` lines are the exact report.
+
+A fixture replaces one file of fixtures/base (named on its ``# replaces:`` line), so its line
+numbers are the fixture's own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from bot.content.validate import validate
+from tests.conftest import FIXTURES
+
+TODAY = dt.date(2026, 11, 23)
+BROKEN = sorted((FIXTURES / "broken").glob("*.yaml"))
+
+
+def _header(text: str, key: str) -> list[str]:
+    prefix = f"# {key}:"
+    return [line[len(prefix):].strip() for line in text.splitlines() if line.startswith(prefix)]
+
+
+def test_base_content_is_clean(base_copy: Path):
+    assert [str(p) for p in validate(base_copy, today=TODAY).problems] == []
+
+
+@pytest.mark.parametrize("fixture", BROKEN, ids=[f.stem for f in BROKEN])
+def test_broken_fixture_reports_exactly_its_defect(fixture: Path, base_copy: Path):
+    text = fixture.read_text(encoding="utf-8")
+    (target,) = _header(text, "replaces")
+    expected = _header(text, "expect")
+    assert expected, "a broken fixture must say what it expects"
+    (base_copy / target).write_text(text, encoding="utf-8")
+    report = validate(base_copy, today=TODAY)
+    assert [str(p) for p in report.problems] == expected
