@@ -1,4 +1,4 @@
-"""``stay-safe``: validate content, preview it in the terminal."""
+"""``stay-safe``: run the bot, validate content, preview it in the terminal."""
 
 from __future__ import annotations
 
@@ -9,8 +9,6 @@ import sys
 import time
 from pathlib import Path
 
-from bot.content.loader import load_catalog
-from bot.content.problems import SOFT_CODES, blocking
 from bot.content.validate import validate
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -40,26 +38,17 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def load_engine(root: Path):
     """The engine over ``root``, or None after printing why content cannot be used at all."""
-    from bot.engine.runtime import Engine
+    from bot.publish import load_checked
 
-    catalog, problems = load_catalog(root)
-    if catalog is None:
-        for problem in problems:
-            print(problem, file=sys.stderr)
-        return None
-    from bot.content.validate import validate as full_validate
-
-    problems = full_validate(root).problems
-    fatal = blocking(problems)
+    engine, fatal, gaps = load_checked(root)
     for problem in fatal:
         print(problem, file=sys.stderr)
-    if fatal:
-        return None
-    gaps = [p for p in problems if p.code in SOFT_CODES]
-    if gaps:
+    if engine is None and not fatal:
+        print(f"{root}: no usable content (flows/settings.yaml missing?)", file=sys.stderr)
+    if engine and gaps:
         print(f"note: {len(gaps)} missing translation(s); readers see the fallback language "
               "with a notice (run `stay-safe validate` for the list)", file=sys.stderr)
-    return Engine(catalog)
+    return engine
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
@@ -90,9 +79,38 @@ def cmd_chat(args: argparse.Namespace) -> int:
             print(chat.send(line))
 
 
+def cmd_run(args: argparse.Namespace) -> int:
+    import asyncio
+    import logging
+
+    from bot.config import ConfigError, load_config
+
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO").upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        config = load_config(default_content=default_root())
+    except ConfigError as exc:
+        print(f"stay-safe: {exc}", file=sys.stderr)
+        return 2
+    from bot.telegram.app import StartupError, run_bot
+
+    try:
+        asyncio.run(run_bot(config))
+    except StartupError as exc:
+        print(f"stay-safe: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="stay-safe", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("run", help="run the Telegram bot (long polling); settings from the "
+                       "environment: BOT_TOKEN, REDIS_URL, BOT_API_URL, …")
+    p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("validate", help="check all content and flows; exit 1 on any error")
     p.add_argument("path", nargs="?", default=str(default_root()),

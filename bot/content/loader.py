@@ -19,6 +19,7 @@ from bot.content.model import (
     Fact,
     Node,
     NodeTexts,
+    Profile,
     Question,
     QuizResult,
     Settings,
@@ -31,7 +32,6 @@ COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
 LANG_RE = re.compile(r"^[a-z]{2,3}$")
 SETTINGS_FILE = "settings.yaml"
 FACTS_FILE = "facts.yaml"
-RESERVED_TEXT_KEYS = ("ui", "sos_words")
 
 NODE_FIELDS = {
     "menu": {"kind", "buttons"},
@@ -406,10 +406,28 @@ def _read_node_texts(node_id: str, spec: Map, out: _Collector, countries: set[st
                      items=parts["items"], keywords=tuple(keywords))
 
 
+def _read_profile(spec, pos: Pos, out: _Collector) -> Profile:
+    m = out.mapping(spec, pos, "profile")
+    if m is None:
+        return Profile()
+    out.unknown_fields(m, {"description", "short_description", "commands"}, "profile")
+    commands: dict[str, Text] = {}
+    if "commands" in m:
+        table = out.mapping(m["commands"], m.value_pos["commands"], "profile commands")
+        for name in table or {}:
+            described = out.text(table, name, f"command /{name}")
+            if described:
+                commands[name] = described
+    return Profile(description=out.text(m, "description", "profile", required=False),
+                   short_description=out.text(m, "short_description", "profile", required=False),
+                   commands=commands)
+
+
 def _read_language(root: Path, lang: str, out: _Collector, countries: set[str]):
     texts: dict[str, NodeTexts] = {}
     ui: dict[str, Text] = {}
     sos_words: list[Text] = []
+    profile = Profile()
     seen: dict[str, Pos] = {}
     folder = root / "content" / lang
     if not folder.is_dir():
@@ -431,6 +449,8 @@ def _read_language(root: Path, lang: str, out: _Collector, countries: set[str]):
                     checked = out.text(m, name, "ui")
                     if checked:
                         ui[name] = checked
+            elif key == "profile":
+                profile = _read_profile(spec, data.value_pos[key], out)
             elif key == "sos_words":
                 sos_words = out.words(spec, data.value_pos[key], "sos_words",
                                       re.compile(r"^\S.*$"))
@@ -438,7 +458,7 @@ def _read_language(root: Path, lang: str, out: _Collector, countries: set[str]):
                 m = out.mapping(spec, data.value_pos[key], f"texts of '{key}'")
                 if m is not None:
                     texts[key] = _read_node_texts(key, m, out, countries)
-    return texts, ui, tuple(sos_words)
+    return texts, ui, tuple(sos_words), profile
 
 
 def load_catalog(root: Path) -> tuple[Catalog | None, list[Problem]]:
@@ -449,10 +469,11 @@ def load_catalog(root: Path) -> tuple[Catalog | None, list[Problem]]:
         return None, out.problems
     facts = _read_facts(root, out)
     nodes = _read_nodes(root, out)
-    texts, ui, sos_words = {}, {}, {}
+    texts, ui, sos_words, profiles = {}, {}, {}, {}
     countries = set(settings.countries)
     for lang in settings.languages:
-        texts[lang], ui[lang], sos_words[lang] = _read_language(root, lang, out, countries)
+        texts[lang], ui[lang], sos_words[lang], profiles[lang] = _read_language(
+            root, lang, out, countries)
     content_dir = root / "content"
     if content_dir.is_dir():
         for extra in sorted(p for p in content_dir.iterdir() if p.is_dir()):
@@ -460,5 +481,5 @@ def load_catalog(root: Path) -> tuple[Catalog | None, list[Problem]]:
                 out.warning(Pos(f"content/{extra.name}", 1, 1), f"folder '{extra.name}' is not a "
                             "configured language and is ignored")
     catalog = Catalog(settings=settings, nodes=nodes, texts=texts, ui=ui, sos_words=sos_words,
-                      facts=facts)
+                      facts=facts, profiles=profiles)
     return catalog, out.problems

@@ -88,6 +88,15 @@ class Settings:
 
 
 @dataclass(frozen=True)
+class Profile:
+    """The bot's description and command list in one language (set with the Bot API)."""
+
+    description: Text | None = None
+    short_description: Text | None = None
+    commands: dict[str, Text] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Catalog:
     """Everything the engine needs, loaded and cross-checked."""
 
@@ -97,3 +106,4 @@ class Catalog:
     ui: dict[str, dict[str, Text]]
     sos_words: dict[str, tuple[Text, ...]]
     facts: dict[str, Fact]
+    profiles: dict[str, Profile] = field(default_factory=dict)

@@ -23,6 +23,9 @@ from bot.content.yamlsafe import Pos, Text
 MAX_CALLBACK_BYTES = 64
 MAX_LABEL_CHARS = 30
 MAX_KEYBOARD_ROWS = 8
+MAX_DESCRIPTION = 512
+MAX_SHORT_DESCRIPTION = 120
+MAX_COMMAND_DESCRIPTION = 256
 # UI texts shown on buttons: plain text, short.
 UI_LABELS = ("back", "home", "sos", "yes", "no", "other_country", "forget_yes", "forget_no")
 
@@ -177,6 +180,37 @@ class _Checks:
                           label=key in UI_LABELS)
         for template in self._all_texts():
             self._template(template)
+        self._profiles()
+
+    def _profiles(self) -> None:
+        """Bot description and commands per language, within the Bot API's limits."""
+        languages = self.settings.languages
+        expected = {"start", "forget", *self.settings.commands}
+        fallback = Pos(f"content/{languages[0]}", 1, 1)
+        profiles = {lang: self.catalog.profiles.get(lang) for lang in languages}
+        for field, limit in (("description", MAX_DESCRIPTION), ("short_description",
+                                                                 MAX_SHORT_DESCRIPTION)):
+            texts = {lang: getattr(p, field) if p else None for lang, p in profiles.items()}
+            self._compare(texts, f"profile {field}", fallback)
+            for text in texts.values():
+                if text is not None and len(text) > limit:
+                    self.error(text.pos, f"profile {field} is {len(text)} characters; Telegram "
+                               f"allows {limit}")
+        for name in sorted(expected):
+            texts = {lang: p.commands.get(name) if p else None for lang, p in profiles.items()}
+            self._compare(texts, f"description of command /{name}", fallback)
+            for text in texts.values():
+                if text is not None and len(text) > MAX_COMMAND_DESCRIPTION:
+                    self.error(text.pos, f"description of /{name} is {len(text)} characters; "
+                               f"Telegram allows {MAX_COMMAND_DESCRIPTION}")
+        for profile in profiles.values():
+            for name, text in (profile.commands.items() if profile else ()):
+                if name not in expected:
+                    self.error(text.pos, f"/{name} is not a command of the bot (known: "
+                               f"{', '.join('/' + c for c in sorted(expected))})")
+            for text in (profile.description, profile.short_description) if profile else ():
+                if text is not None:
+                    self._literals(text)
 
     def _node_texts(self, node) -> None:
         languages = self.settings.languages
@@ -249,6 +283,10 @@ class _Checks:
                            f"{', '.join('{' + v + '}' for v in sorted(RUNTIME_VARIABLES))}")
         for offset, message in check_html(template):
             self.error(template.pos_at(offset), message)
+        self._literals(template)
+
+    def _literals(self, template: Text) -> None:
+        """Numbers and links typed into a text instead of taken from the facts registry."""
         # Placeholders and links are blanked out, not removed, so offsets still point into the file.
         masked = PLACEHOLDER.sub(_blank, template)
         for match in URL_RE.finditer(masked):

@@ -1,0 +1,51 @@
+"""One place where an event meets a session: load it, let the engine decide, save it.
+
+Telegram-free, so the same code serves the bot and its tests. Updates of one conversation are
+handled one at a time (two quick taps must not race on the same session); different
+conversations run concurrently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+
+from bot.engine.events import Event
+from bot.engine.output import Reply
+from bot.engine.runtime import Engine
+from bot.engine.session import Session
+from bot.storage import SessionStore
+
+log = logging.getLogger("stay_safe.conversations")
+
+
+class Conversations:
+    def __init__(self, engine: Engine, store: SessionStore):
+        self.engine = engine
+        self.store = store
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
+            weakref.WeakValueDictionary())
+
+    def use(self, engine: Engine) -> None:
+        """Serve new content from the next update on (conversations in flight finish first)."""
+        self.engine = engine
+
+    def _lock(self, key: str) -> asyncio.Lock:
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[key] = lock
+        return lock
+
+    async def handle(self, key: str, event: Event, lang_hint: str | None = None) -> Reply:
+        lock = self._lock(key)
+        async with lock:
+            data = await self.store.load(key)
+            session = Session.from_dict(data) if data else None
+            reply = self.engine.step(session, event, lang_hint=lang_hint)
+            if reply.erase:
+                await self.store.erase(key)
+            else:
+                await self.store.save(key, reply.session.to_dict())
+            return reply

@@ -1,0 +1,183 @@
+"""Where sessions live: Redis when configured, memory otherwise, and memory while Redis is away.
+
+A session is a small JSON object (language, country, screen, history): no names, no message
+texts. Every write sets the TTL and every read refreshes it (``GETEX``), so an active person
+never loses their place and an inactive one is forgotten after the TTL. One update costs at
+most two Redis round trips: one read, one write (or delete).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections import OrderedDict
+from typing import Protocol
+
+log = logging.getLogger("stay_safe.storage")
+
+KEY_PREFIX = "ss:s:"
+MEMORY_LIMIT = 200_000  # sessions kept in memory at most (least recently used go first)
+REDIS_RETRY_SECONDS = 2.0  # how long to answer from memory before trying Redis again
+
+
+def encode(data: dict) -> bytes:
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def decode(raw: bytes | str | None) -> dict | None:
+    if raw is None:
+        return None
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+class SessionStore(Protocol):
+    async def load(self, key: str) -> dict | None: ...
+    async def save(self, key: str, data: dict) -> None: ...
+    async def erase(self, key: str) -> None: ...
+    async def close(self) -> None: ...
+
+
+class MemoryStore:
+    """Sessions in this process, with the same TTL rule as Redis and a size bound."""
+
+    def __init__(self, ttl_seconds: int, limit: int = MEMORY_LIMIT, clock=time.monotonic):
+        self.ttl = ttl_seconds
+        self.limit = limit
+        self.clock = clock
+        self._items: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    async def load(self, key: str) -> dict | None:
+        item = self._items.get(key)
+        if item is None:
+            return None
+        if item[0] < self.clock():
+            del self._items[key]
+            return None
+        self._items[key] = (self.clock() + self.ttl, item[1])
+        self._items.move_to_end(key)
+        return decode(item[1])
+
+    async def save(self, key: str, data: dict) -> None:
+        self._items[key] = (self.clock() + self.ttl, encode(data))
+        self._items.move_to_end(key)
+        while len(self._items) > self.limit:
+            self._items.popitem(last=False)
+
+    async def erase(self, key: str) -> None:
+        self._items.pop(key, None)
+
+    async def close(self) -> None:
+        self._items.clear()
+
+
+class RedisStore:
+    """Sessions in Redis; keeps answering from memory while Redis is unreachable.
+
+    During an outage, sessions changed in memory are marked dirty; once Redis answers again,
+    a dirty session wins over the older copy in Redis and is written back on its next use.
+    """
+
+    def __init__(self, client, ttl_seconds: int, clock=time.monotonic):
+        self.client = client
+        self.ttl = ttl_seconds
+        self.clock = clock
+        self.fallback = MemoryStore(ttl_seconds, clock=clock)
+        self._dirty: set[str] = set()
+        self._erase_later: set[str] = set()
+        self._down_until = 0.0
+
+    @classmethod
+    def from_url(cls, url: str, ttl_seconds: int) -> RedisStore:
+        from redis.asyncio import Redis
+
+        client = Redis.from_url(url, socket_timeout=1.0, socket_connect_timeout=1.0,
+                                health_check_interval=30)
+        return cls(client, ttl_seconds)
+
+    @property
+    def degraded(self) -> bool:
+        return self._down_until > 0
+
+    def _available(self) -> bool:
+        return self._down_until <= self.clock()
+
+    def _failed(self, exc: Exception) -> None:
+        if not self._down_until:
+            log.warning("Redis is unreachable (%s); answering from memory until it is back",
+                        type(exc).__name__)
+        self._down_until = self.clock() + REDIS_RETRY_SECONDS
+
+    async def _recovered(self) -> None:
+        if self._down_until:
+            log.warning("Redis is back; %d session(s) changed meanwhile will be written back",
+                        len(self._dirty))
+            self._down_until = 0.0
+        if self._erase_later:
+            # "Forget me" asked while Redis was away: honour it now.
+            from redis.exceptions import RedisError
+
+            keys, self._erase_later = self._erase_later, set()
+            try:
+                await self.client.delete(*(KEY_PREFIX + key for key in keys))
+            except (RedisError, OSError) as exc:
+                self._erase_later |= keys
+                self._failed(exc)
+
+    async def load(self, key: str) -> dict | None:
+        if key in self._dirty or not self._available():
+            return await self.fallback.load(key)
+        from redis.exceptions import RedisError
+
+        try:
+            raw = await self.client.getex(KEY_PREFIX + key, ex=self.ttl)
+        except (RedisError, OSError) as exc:
+            self._failed(exc)
+            return await self.fallback.load(key)
+        await self._recovered()
+        return decode(raw)
+
+    async def save(self, key: str, data: dict) -> None:
+        if self._available():
+            from redis.exceptions import RedisError
+
+            try:
+                await self.client.set(KEY_PREFIX + key, encode(data), ex=self.ttl)
+            except (RedisError, OSError) as exc:
+                self._failed(exc)
+            else:
+                self._erase_later.discard(key)
+                await self._recovered()
+                if key in self._dirty:
+                    self._dirty.discard(key)
+                    await self.fallback.erase(key)
+                return
+        self._dirty.add(key)
+        await self.fallback.save(key, data)
+
+    async def erase(self, key: str) -> None:
+        await self.fallback.erase(key)
+        self._dirty.discard(key)
+        if self._available():
+            from redis.exceptions import RedisError
+
+            try:
+                await self.client.delete(KEY_PREFIX + key)
+                await self._recovered()
+                return
+            except (RedisError, OSError) as exc:
+                self._failed(exc)
+        # Redis could not delete it now: forget it here at once, and in Redis once it is back.
+        self._erase_later.add(key)
+        self._dirty.add(key)
+        await self.fallback.save(key, {})
+
+    async def close(self) -> None:
+        await self.client.aclose()

@@ -1,0 +1,113 @@
+"""Start-up and long polling: config → content → storage → Bot + Dispatcher."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramAPIError, TelegramUnauthorizedError
+from aiogram.types import User
+
+from bot.config import Config
+from bot.conversations import Conversations
+from bot.publish import load_checked, watch
+from bot.storage import MemoryStore, RedisStore, SessionStore
+from bot.telegram.handlers import build_router
+from bot.telegram.profile import set_profile
+from bot.telegram.retry import RetryMiddleware
+
+log = logging.getLogger("stay_safe")
+
+ALLOWED_UPDATES = ["message", "callback_query"]
+GET_ME_FIRST_DELAY = 1.0
+GET_ME_MAX_DELAY = 60.0
+
+
+class StartupError(Exception):
+    """Start-up cannot go on; the message says why in one line."""
+
+
+def build_bot(config: Config) -> Bot:
+    api = TelegramAPIServer.from_base(config.api_url) if config.api_url else None
+    session = AiohttpSession(api=api) if api else AiohttpSession()
+    session.middleware(RetryMiddleware())
+    return Bot(config.token, session=session,
+               default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+
+
+def build_store(config: Config) -> SessionStore:
+    if config.redis_url:
+        log.info("sessions are kept in Redis (expire after %d days without use)",
+                 config.session_ttl_seconds // 86400)
+        return RedisStore.from_url(config.redis_url, config.session_ttl_seconds)
+    log.warning("REDIS_URL is not set: sessions are kept in memory and lost on restart")
+    return MemoryStore(config.session_ttl_seconds)
+
+
+async def wait_for_telegram(bot: Bot, stop: asyncio.Event) -> User | None:
+    """``getMe`` until it answers: Telegram (or the network) may be down at start-up."""
+    delay = GET_ME_FIRST_DELAY
+    while not stop.is_set():
+        try:
+            return await bot.get_me()
+        except TelegramUnauthorizedError:
+            raise StartupError("Telegram does not accept BOT_TOKEN (401): check the token"
+                               ) from None
+        except (TimeoutError, TelegramAPIError, OSError) as exc:
+            log.warning("Telegram is not reachable yet (%s); retrying in %.0f s",
+                        type(exc).__name__, delay)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=delay)
+            delay = min(delay * 2, GET_ME_MAX_DELAY)
+    return None
+
+
+async def run_bot(config: Config, stop: asyncio.Event | None = None,
+                  handle_signals: bool = True) -> None:
+    """Run until ``stop`` is set (or a signal arrives when ``handle_signals``)."""
+    stop = stop or asyncio.Event()
+    engine, fatal, gaps = await asyncio.to_thread(load_checked, config.content_dir)
+    if engine is None:
+        first = fatal[0] if fatal else "no settings"
+        raise StartupError(f"content has {len(fatal)} error(s), first: {first} "
+                           "(run `stay-safe validate`)")
+    if gaps:
+        log.warning("%d missing translation(s): readers see the fallback language", len(gaps))
+    store = build_store(config)
+    conversations = Conversations(engine, store)
+    bot = build_bot(config)
+    dispatcher = Dispatcher()
+    dispatcher.include_router(build_router(conversations))
+    tasks: list[asyncio.Task] = []
+    try:
+        me = await wait_for_telegram(bot, stop)
+        if me is None:
+            return
+        log.info("connected to Telegram as @%s; %d screens in %s", me.username,
+                 len(engine.catalog.nodes), ", ".join(engine.settings.languages))
+        await set_profile(bot, engine.catalog)
+        if config.reload_seconds > 0:
+            tasks.append(asyncio.create_task(
+                watch(config.content_dir, conversations.use, config.reload_seconds, stop)))
+        polling = asyncio.create_task(dispatcher.start_polling(
+            bot, allowed_updates=ALLOWED_UPDATES, handle_signals=handle_signals,
+            close_bot_session=False))
+        stopper = asyncio.create_task(stop.wait())
+        tasks.append(stopper)
+        await asyncio.wait({polling, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        if not polling.done():
+            await dispatcher.stop_polling()
+            await polling
+        stop.set()
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await bot.session.close()
+        await store.close()

@@ -1,0 +1,132 @@
+"""Telegram updates → engine events → Bot API calls. No conversation logic lives here."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot, Router
+from aiogram.enums import ChatType
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.types import CallbackQuery, LinkPreviewOptions
+from aiogram.types import Message as TgMessage
+
+from bot.conversations import Conversations
+from bot.engine.events import Command, Event, Other, Start, Tap, Text
+from bot.engine.output import Message
+from bot.telegram.render import keyboard
+
+log = logging.getLogger("stay_safe.telegram")
+
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+HARMLESS = ("message is not modified", "query is too old", "query id is invalid")
+# Shown only if the engine itself fails: no content is needed to say it.
+APOLOGY = ("Вибачте, сталася помилка. Надішліть /start.\n"
+           "Извините, произошла ошибка. Отправьте /start.\n"
+           "Sorry, something went wrong. Send /start.")
+
+
+def session_key(chat_id: int, user_id: int | None, private: bool) -> str:
+    """One session per private chat; in a group, one per person in that group."""
+    return str(chat_id) if private or user_id is None else f"{chat_id}:{user_id}"
+
+
+def message_event(message: TgMessage, bot_username: str | None) -> Event | None:
+    """The engine event for a message, or None when the bot should stay silent."""
+    private = message.chat.type == ChatType.PRIVATE
+    text = message.text
+    if text and text.startswith("/"):
+        head, _, arg = text.partition(" ")
+        name, _, addressee = head[1:].partition("@")
+        if addressee and bot_username and addressee.lower() != bot_username.lower():
+            return None  # a command for another bot in the same group
+        name = name.lower()
+        return Start(arg.strip()) if name == "start" else Command(name)
+    if not private:
+        return None  # in groups, only commands are for us
+    if text is not None:
+        return Text(text)
+    return Other(str(message.content_type))
+
+
+async def send(bot: Bot, chat_id: int, message: Message) -> None:
+    await bot.send_message(chat_id, message.text, reply_markup=keyboard(message),
+                           link_preview_options=NO_PREVIEW)
+
+
+def _harmless(exc: TelegramBadRequest) -> bool:
+    return any(phrase in exc.message.lower() for phrase in HARMLESS)
+
+
+def build_router(conversations: Conversations) -> Router:
+    router = Router(name="stay_safe")
+
+    @router.message()
+    async def on_message(message: TgMessage, bot: Bot) -> None:
+        me = await bot.me()
+        event = message_event(message, me.username)
+        if event is None:
+            return
+        user = message.from_user
+        private = message.chat.type == ChatType.PRIVATE
+        key = session_key(message.chat.id, user.id if user else None, private)
+        try:
+            reply = await conversations.handle(key, event, user.language_code if user else None)
+            for item in reply.messages:
+                await send(bot, message.chat.id, item)
+        except TelegramForbiddenError:
+            log.info("a person blocked the bot or left the chat; nothing sent")
+        except TelegramBadRequest as exc:
+            if not _harmless(exc):
+                log.error("Telegram refused an answer: %s", exc.message)
+        except Exception:
+            log.exception("could not answer a %s", type(event).__name__)
+            await _apologise(bot, message.chat.id)
+
+    @router.callback_query()
+    async def on_callback(query: CallbackQuery, bot: Bot) -> None:
+        try:
+            await query.answer()  # stop the button's spinner at once
+        except TelegramBadRequest as exc:
+            if not _harmless(exc):
+                log.warning("could not answer a button tap: %s", exc.message)
+        user = query.from_user
+        shown = query.message if isinstance(query.message, TgMessage) else None
+        chat_id = shown.chat.id if shown else user.id
+        private = shown is None or shown.chat.type == ChatType.PRIVATE
+        key = session_key(chat_id, user.id, private)
+        try:
+            reply = await conversations.handle(key, Tap(query.data or ""), user.language_code)
+            first, *rest = reply.messages
+            if not await _edit(shown, first):
+                await send(bot, chat_id, first)
+            for item in rest:
+                await send(bot, chat_id, item)
+        except TelegramForbiddenError:
+            log.info("a person blocked the bot or left the chat; nothing sent")
+        except TelegramBadRequest as exc:
+            if not _harmless(exc):
+                log.error("Telegram refused an answer: %s", exc.message)
+        except Exception:
+            log.exception("could not answer a button tap")
+            await _apologise(bot, chat_id)
+
+    return router
+
+
+async def _edit(shown: TgMessage | None, message: Message) -> bool:
+    """Show the next screen in place of the tapped one; False when a new message is needed."""
+    if shown is None:
+        return False
+    try:
+        await shown.edit_text(message.text, reply_markup=keyboard(message),
+                              link_preview_options=NO_PREVIEW)
+    except TelegramBadRequest as exc:
+        return _harmless(exc)  # "not modified" means it already shows this screen
+    return True
+
+
+async def _apologise(bot: Bot, chat_id: int) -> None:
+    try:
+        await bot.send_message(chat_id, APOLOGY, parse_mode=None)
+    except Exception:  # nothing more can be done for this update
+        log.warning("could not send the apology either")

@@ -1,0 +1,54 @@
+"""Retrying Bot API calls that failed for a passing reason, so a user still gets an answer.
+
+429 waits for ``retry_after`` (as Telegram asks); 5xx, network failures and HTML error pages from
+a proxy (which aiogram reports as a decode error) are retried with a growing delay. Anything
+else (400, 403) is a real answer and goes straight back to the caller.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware
+from aiogram.exceptions import (
+    ClientDecodeError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.methods import GetUpdates
+
+log = logging.getLogger("stay_safe.telegram")
+
+ATTEMPTS = 4
+FIRST_DELAY = 0.5
+MAX_RETRY_AFTER = 60  # longer flood waits are not worth holding an answer for
+
+
+class RetryMiddleware(BaseRequestMiddleware):
+    def __init__(self, attempts: int = ATTEMPTS, first_delay: float = FIRST_DELAY):
+        self.attempts = attempts
+        self.first_delay = first_delay
+
+    async def __call__(self, make_request, bot, method):
+        if isinstance(method, GetUpdates):
+            return await make_request(bot, method)  # polling has its own backoff
+        name = type(method).__name__
+        delay = self.first_delay
+        for attempt in range(1, self.attempts + 1):
+            try:
+                return await make_request(bot, method)
+            except TelegramRetryAfter as exc:
+                if attempt == self.attempts or exc.retry_after > MAX_RETRY_AFTER:
+                    raise
+                log.warning("%s: Telegram asks to wait %s s (429)", name, exc.retry_after)
+                await asyncio.sleep(exc.retry_after)
+            except (TelegramServerError, TelegramNetworkError, ClientDecodeError) as exc:
+                if attempt == self.attempts:
+                    raise
+                log.warning("%s failed (%s), retry %d in %.1f s", name, type(exc).__name__,
+                            attempt, delay)
+                await asyncio.sleep(delay)
+                delay *= 2
+        raise AssertionError("unreachable")
