@@ -18,6 +18,7 @@ log = logging.getLogger("stay_safe.storage")
 
 KEY_PREFIX = "ss:s:"
 MEMORY_LIMIT = 200_000  # sessions kept in memory at most (least recently used go first)
+CACHE_LIMIT = 50_000  # recently used sessions kept in memory beside Redis, for outages
 REDIS_RETRY_SECONDS = 2.0  # how long to answer from memory before trying Redis again
 
 
@@ -81,15 +82,17 @@ class MemoryStore:
 class RedisStore:
     """Sessions in Redis; keeps answering from memory while Redis is unreachable.
 
-    During an outage, sessions changed in memory are marked dirty; once Redis answers again,
-    a dirty session wins over the older copy in Redis and is written back on its next use.
+    Recently used sessions are also kept in a bounded memory cache, so an outage does not
+    lose anyone's language or place. Sessions changed during an outage are marked dirty; once
+    Redis answers again, a dirty session wins over the older copy in Redis and is written back
+    on its next use.
     """
 
     def __init__(self, client, ttl_seconds: int, clock=time.monotonic):
         self.client = client
         self.ttl = ttl_seconds
         self.clock = clock
-        self.fallback = MemoryStore(ttl_seconds, clock=clock)
+        self.fallback = MemoryStore(ttl_seconds, limit=CACHE_LIMIT, clock=clock)
         self._dirty: set[str] = set()
         self._erase_later: set[str] = set()
         self._down_until = 0.0
@@ -142,7 +145,10 @@ class RedisStore:
             self._failed(exc)
             return await self.fallback.load(key)
         await self._recovered()
-        return decode(raw)
+        data = decode(raw)
+        if data is not None:
+            await self.fallback.save(key, data)  # kept to answer from if Redis goes away
+        return data
 
     async def save(self, key: str, data: dict) -> None:
         if self._available():
@@ -154,10 +160,9 @@ class RedisStore:
                 self._failed(exc)
             else:
                 self._erase_later.discard(key)
+                self._dirty.discard(key)
+                await self.fallback.save(key, data)
                 await self._recovered()
-                if key in self._dirty:
-                    self._dirty.discard(key)
-                    await self.fallback.erase(key)
                 return
         self._dirty.add(key)
         await self.fallback.save(key, data)

@@ -35,3 +35,18 @@ def base_copy(tmp_path: Path) -> Path:
     root = tmp_path / "content-root"
     shutil.copytree(BASE, root)
     return root
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory) -> str:
+    """A real Redis for the whole run: REDIS_URL if set, else a redis-server started here."""
+    import os
+
+    from tests.redis_server import RedisServer
+
+    if os.environ.get("REDIS_URL"):
+        yield os.environ["REDIS_URL"]
+        return
+    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
+    yield server.url
+    server.stop()

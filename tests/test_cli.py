@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -59,3 +62,48 @@ def test_chat_previews_content_with_translation_gaps(base_copy: Path):
     assert result.returncode == 0, result.stderr
     assert "[ru] not translated" in result.stdout and "[en] Tick:" in result.stdout
     assert "1 missing translation(s)" in result.stderr
+
+
+def test_run_without_a_token_stops_with_one_clear_line(tmp_path: Path):
+    env = {k: v for k, v in os.environ.items() if k != "BOT_TOKEN"}
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "run"], capture_output=True,
+                            text=True, env=env, cwd=tmp_path, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr == ("stay-safe: BOT_TOKEN is not set: get a token from @BotFather "
+                             "and set BOT_TOKEN\n")
+
+
+def test_run_with_a_malformed_token_does_not_echo_it(tmp_path: Path):
+    env = {**os.environ, "BOT_TOKEN": "secret-but-wrong"}
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "run"], capture_output=True,
+                            text=True, env=env, cwd=tmp_path, timeout=60)
+    assert result.returncode == 2
+    assert len(result.stderr.splitlines()) == 1 and "secret-but-wrong" not in result.stderr
+
+
+async def test_stay_safe_run_answers_over_http_and_stops_on_sigterm(redis_url):
+    from tests.fake_botapi import FakeBotAPI
+    from tests.test_telegram_e2e import TOKEN
+
+    api = await FakeBotAPI(TOKEN).start()
+    env = {**os.environ, "BOT_TOKEN": TOKEN, "BOT_API_URL": api.url, "REDIS_URL": redis_url,
+           "CONTENT_RELOAD_SECONDS": "0"}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "run", env=env, cwd=PROJECT,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    try:
+        await api.wait_call("setMyCommands", 4, timeout=30)
+        api.push_message(31, "/start en-PL")
+        (shown,) = await api.wait_sent(1, 31)
+        assert "Main menu" in shown.params["text"]
+        process.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(process.communicate(), timeout=20)
+        assert process.returncode == 0, stderr.decode()
+        assert "connected to Telegram as @staysafe_test_bot" in stderr.decode()
+        assert TOKEN not in stderr.decode()
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        await api.stop()
+    assert api.violations == []

@@ -11,7 +11,7 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.exceptions import TelegramAPIError, TelegramUnauthorizedError
+from aiogram.exceptions import ClientDecodeError, TelegramAPIError, TelegramUnauthorizedError
 from aiogram.types import User
 
 from bot.config import Config
@@ -59,7 +59,7 @@ async def wait_for_telegram(bot: Bot, stop: asyncio.Event) -> User | None:
         except TelegramUnauthorizedError:
             raise StartupError("Telegram does not accept BOT_TOKEN (401): check the token"
                                ) from None
-        except (TimeoutError, TelegramAPIError, OSError) as exc:
+        except (TimeoutError, TelegramAPIError, ClientDecodeError, OSError) as exc:
             log.warning("Telegram is not reachable yet (%s); retrying in %.0f s",
                         type(exc).__name__, delay)
             with contextlib.suppress(TimeoutError):

@@ -1,0 +1,270 @@
+"""A small fake Telegram Bot API server for end-to-end tests, over real HTTP on 127.0.0.1.
+
+It serves ``getUpdates`` from a queue the test fills, records every call, can be told to fail
+(429, 5xx, an HTML error page, 403, 400), and checks every request against Telegram's limits:
+a request Telegram would refuse is recorded in ``violations`` so tests can assert there are none.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import re
+import time
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+from bot.content.html import check_html, to_plain, utf16_length
+
+BOT_USER = {"id": 4242, "is_bot": True, "first_name": "Stay Safe", "username": "staysafe_test_bot"}
+BUTTON_ACTIONS = ("url", "callback_data", "web_app", "login_url", "switch_inline_query",
+                  "switch_inline_query_current_chat", "switch_inline_query_chosen_chat",
+                  "copy_text", "callback_game", "pay")
+COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict
+    ok: bool = True  # False when the fake answered with an injected failure
+
+
+@dataclass
+class FakeBotAPI:
+    token: str
+    calls: list[Call] = field(default_factory=list)
+    violations: list[str] = field(default_factory=list)
+    faults: dict[str, list[tuple]] = field(default_factory=dict)
+    _updates: list[dict] = field(default_factory=list)
+    _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _message_ids: itertools.count = field(default_factory=lambda: itertools.count(1000))
+    _changed: asyncio.Event = field(default_factory=asyncio.Event)
+    _runner: web.AppRunner | None = None
+    url: str = ""
+
+    # ------------------------------------------------------------------ server
+    async def start(self) -> FakeBotAPI:
+        app = web.Application()
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+        return self
+
+    async def stop(self) -> None:
+        if self._runner:
+            await self._runner.cleanup()
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        if request.match_info["token"] != self.token:
+            return web.json_response({"ok": False, "error_code": 401,
+                                      "description": "Unauthorized"}, status=401)
+        method = request.match_info["method"]
+        params = {k: _maybe_json(v) for k, v in (await request.post()).items()}
+        params.update({k: _maybe_json(v) for k, v in request.query.items()})
+        fault = self._next_fault(method)
+        if method != "getUpdates":
+            self.calls.append(Call(method, params, ok=fault is None))
+            self._notify()
+        if fault:
+            return fault
+        self._check(method, params)
+        handler = getattr(self, "_m_" + method, None)
+        if handler is None:
+            return _error(404, "Not Found: method not found")
+        result = handler(params)
+        if asyncio.iscoroutine(result):
+            result = await result
+        return web.json_response({"ok": True, "result": result})
+
+    def _notify(self) -> None:
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    def _next_fault(self, method: str) -> web.Response | None:
+        queue = self.faults.get(method)
+        if not queue:
+            return None
+        kind, *args = queue.pop(0)
+        if kind == "429":
+            return web.json_response({"ok": False, "error_code": 429,
+                                      "description": "Too Many Requests: retry after "
+                                      f"{args[0]}", "parameters": {"retry_after": args[0]}},
+                                     status=429)
+        if kind == "500":
+            return _error(500, "Internal Server Error")
+        if kind == "html502":
+            return web.Response(status=502, content_type="text/html",
+                                text="<html><body><h1>502 Bad Gateway</h1>nginx</body></html>")
+        if kind == "403":
+            return _error(403, "Forbidden: bot was blocked by the user")
+        if kind == "400":
+            return _error(400, f"Bad Request: {args[0]}")
+        raise ValueError(kind)
+
+    # ------------------------------------------------------------------ methods
+    def _m_getMe(self, params):
+        return BOT_USER
+
+    async def _m_getUpdates(self, params):
+        offset = int(params.get("offset") or 0)
+        timeout = float(params.get("timeout") or 0)
+        self._updates = [u for u in self._updates if u["update_id"] >= offset]
+        if not self._updates and timeout:
+            waiter = self._changed
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(waiter.wait(), timeout=min(timeout, 0.5))
+            self._updates = [u for u in self._updates if u["update_id"] >= offset]
+        return self._updates[:100]
+
+    def _m_sendMessage(self, params):
+        return self._message(params)
+
+    def _m_editMessageText(self, params):
+        return self._message(params, int(params["message_id"]))
+
+    def _message(self, params, message_id: int | None = None):
+        chat_id = int(params["chat_id"])
+        return {"message_id": message_id or next(self._message_ids), "date": int(time.time()),
+                "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group"},
+                "from": BOT_USER, "text": to_plain(str(params.get("text", "")))}
+
+    def _m_answerCallbackQuery(self, params):
+        return True
+
+    _m_setMyCommands = _m_setMyDescription = _m_setMyShortDescription = _m_answerCallbackQuery
+    _m_deleteWebhook = _m_answerCallbackQuery
+
+    # ------------------------------------------------------------------ limits
+    def _check(self, method: str, params: dict) -> None:
+        problems = []
+        if method in ("sendMessage", "editMessageText"):
+            text = str(params.get("text", ""))
+            if params.get("parse_mode") == "HTML":
+                problems += [f"HTML: {m}" for _, m in check_html(text)]
+                text = to_plain(text)
+            if not 1 <= utf16_length(text) <= 4096:
+                problems.append(f"text length {utf16_length(text)} outside 1-4096")
+            problems += _keyboard_problems(params.get("reply_markup"))
+        if method == "answerCallbackQuery" and len(str(params.get("text", ""))) > 200:
+            problems.append("callback answer over 200 characters")
+        if method == "setMyCommands":
+            commands = params.get("commands") or []
+            if not 1 <= len(commands) <= 100:
+                problems.append(f"{len(commands)} commands")
+            for command in commands:
+                if not COMMAND_RE.match(command.get("command", "")):
+                    problems.append(f"bad command {command.get('command')!r}")
+                if not 1 <= len(command.get("description", "")) <= 256:
+                    problems.append(f"bad description for {command.get('command')}")
+        if method == "setMyDescription" and len(str(params.get("description", ""))) > 512:
+            problems.append("description over 512")
+        if method == "setMyShortDescription" and len(
+                str(params.get("short_description", ""))) > 120:
+            problems.append("short description over 120")
+        self.violations += [f"{method}: {p}" for p in problems]
+
+    # ------------------------------------------------------------------ test helpers
+    def push(self, update: dict) -> int:
+        update_id = next(self._ids)
+        self._updates.append({"update_id": update_id, **update})
+        self._notify()
+        return update_id
+
+    def push_message(self, chat_id: int, text: str | None = None, *, user_id: int | None = None,
+                     language_code: str | None = "uk", chat_type: str = "private",
+                     extra: dict | None = None) -> int:
+        user = {"id": user_id or chat_id, "is_bot": False, "first_name": "Test"}
+        if language_code:
+            user["language_code"] = language_code
+        message = {"message_id": next(self._message_ids), "date": int(time.time()),
+                   "chat": {"id": chat_id, "type": chat_type}, "from": user}
+        if text is not None:
+            message["text"] = text
+            if text.startswith("/"):
+                message["entities"] = [{"type": "bot_command", "offset": 0,
+                                        "length": len(text.split()[0])}]
+        message.update(extra or {})
+        return self.push({"message": message})
+
+    def push_callback(self, chat_id: int, data: str, *, message_id: int = 1,
+                      user_id: int | None = None, language_code: str = "uk",
+                      chat_type: str = "private") -> int:
+        user = {"id": user_id or chat_id, "is_bot": False, "first_name": "Test",
+                "language_code": language_code}
+        message = {"message_id": message_id, "date": int(time.time()),
+                   "chat": {"id": chat_id, "type": chat_type}, "from": BOT_USER, "text": "…"}
+        return self.push({"callback_query": {"id": str(next(self._ids)), "from": user,
+                                             "chat_instance": "1", "message": message,
+                                             "data": data}})
+
+    def sent(self, chat_id: int | None = None) -> list[Call]:
+        """Messages shown to people (new or edited), oldest first."""
+        return [c for c in self.calls if c.method in ("sendMessage", "editMessageText")
+                and c.ok and (chat_id is None or int(c.params["chat_id"]) == chat_id)]
+
+    async def wait_sent(self, count: int, chat_id: int | None = None,
+                        timeout: float = 15.0) -> list[Call]:
+        """Wait until ``count`` messages have been shown (in ``chat_id``), then return them."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while len(self.sent(chat_id)) < count:
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                got = [c.params.get("text", "")[:60] for c in self.sent(chat_id)]
+                raise AssertionError(f"expected {count} message(s), got {got}")
+            waiter = self._changed
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(waiter.wait(), timeout=min(remaining, 0.5))
+        return self.sent(chat_id)
+
+    async def wait_call(self, method: str, count: int = 1, timeout: float = 15.0) -> list[Call]:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while len([c for c in self.calls if c.method == method]) < count:
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"expected {count} {method} call(s)")
+            await asyncio.sleep(0.02)
+        return [c for c in self.calls if c.method == method]
+
+
+def _keyboard_problems(markup) -> list[str]:
+    if not markup:
+        return []
+    problems = []
+    for row in markup.get("inline_keyboard", []):
+        for button in row:
+            actions = [a for a in BUTTON_ACTIONS if a in button]
+            if len(actions) != 1:
+                problems.append(f"button {button.get('text')!r} has {len(actions)} actions")
+            if not button.get("text"):
+                problems.append("button without text")
+            data = button.get("callback_data")
+            if data is not None and not 1 <= len(data.encode("utf-8")) <= 64:
+                problems.append(f"callback_data {data!r} is {len(data.encode())} bytes")
+            copy = button.get("copy_text")
+            if copy is not None and not 1 <= len(copy.get("text", "")) <= 256:
+                problems.append("copy_text outside 1-256")
+            url = button.get("url")
+            if url is not None and not re.match(r"^(https?|tg)://", url):
+                problems.append(f"url {url!r} is not http(s) or tg")
+    return problems
+
+
+def _maybe_json(value):
+    if isinstance(value, str) and value[:1] in "[{":
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _error(status: int, description: str) -> web.Response:
+    return web.json_response({"ok": False, "error_code": status, "description": description},
+                             status=status)

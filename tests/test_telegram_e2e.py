@@ -1,0 +1,292 @@
+"""The real bot, over real HTTP, against a fake Bot API server and a real redis-server."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import shutil
+
+import pytest
+from redis.asyncio import Redis
+
+from bot.config import load_config
+from bot.content.loader import load_catalog
+from bot.telegram.app import run_bot
+from tests.conftest import PROJECT
+from tests.fake_botapi import FakeBotAPI
+from tests.redis_server import RedisServer
+
+TOKEN = "123456789:TEST_token_abcdefghijklmnopqrstuvwxyz_0123"
+CATALOG, _ = load_catalog(PROJECT)
+
+
+@pytest.fixture
+async def api():
+    server = await FakeBotAPI(TOKEN).start()
+    yield server
+    await server.stop()
+    assert server.violations == [], "a request Telegram would refuse"
+
+
+@pytest.fixture
+async def redis(redis_url):
+    client = Redis.from_url(redis_url)
+    await client.flushdb()
+    yield client
+    await client.aclose()
+
+
+@contextlib.asynccontextmanager
+async def running(api: FakeBotAPI, redis_url: str | None, **env: str):
+    values = {"BOT_TOKEN": TOKEN, "BOT_API_URL": api.url, "CONTENT_DIR": str(PROJECT),
+              "CONTENT_RELOAD_SECONDS": "0", **env}
+    if redis_url:
+        values["REDIS_URL"] = redis_url
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_bot(load_config(values), stop, handle_signals=False))
+    try:
+        await api.wait_call("setMyCommands", 4)
+        yield task
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=15)
+
+
+def title(node: str, lang: str) -> str:
+    return str(CATALOG.texts[lang][node].title)
+
+
+def text_of(call) -> str:
+    return str(call.params.get("text", ""))
+
+
+def callbacks(call) -> list[str]:
+    markup = call.params.get("reply_markup") or {}
+    return [b["callback_data"] for row in markup.get("inline_keyboard", []) for b in row
+            if "callback_data" in b]
+
+
+async def say(api: FakeBotAPI, chat: int, text: str, **kw) -> str:
+    before = len(api.sent(chat))
+    api.push_message(chat, text, **kw)
+    return text_of((await api.wait_sent(before + 1, chat))[-1])
+
+
+async def tap(api: FakeBotAPI, chat: int, data: str, **kw) -> str:
+    before = len(api.sent(chat))
+    api.push_callback(chat, data, **kw)
+    return text_of((await api.wait_sent(before + 1, chat))[-1])
+
+
+@pytest.mark.parametrize("lang", ["uk", "ru", "en"])
+async def test_every_screen_is_reachable_in_each_language(api, redis, redis_url, lang):
+    async with running(api, redis_url):
+        chat = 100 + ["uk", "ru", "en"].index(lang)
+        first = await say(api, chat, "/start", language_code=None)
+        assert "Оберіть мову" in first and "Choose your language" in first
+        home = await tap(api, chat, f"l:{lang}")
+        assert title("home", lang) in home
+        for node in CATALOG.nodes:
+            shown = await tap(api, chat, f"n:{node}")
+            assert title(node, lang) in shown, node
+        assert all(c.params.get("parse_mode") == "HTML" for c in api.sent(chat))
+
+
+async def test_profile_is_set_for_every_language(api, redis_url):
+    async with running(api, redis_url):
+        commands = await api.wait_call("setMyCommands", 4)
+        assert [c.params.get("language_code") for c in commands] == ["uk", "ru", "en", None]
+        names = [c["command"] for c in commands[0].params["commands"]]
+        assert names == ["start", "menu", "sos", "help", "language", "country", "forget"]
+        described = await api.wait_call("setMyShortDescription", 4)
+        assert "безпечна робота" in described[0].params["short_description"]
+
+
+async def test_helplines_numbers_are_copy_buttons(api, redis_url):
+    async with running(api, redis_url):
+        await say(api, 7, "/start uk-PL")
+        await tap(api, 7, "s")
+        markup = api.sent(7)[-1].params["reply_markup"]
+        copies = [b["copy_text"]["text"] for row in markup["inline_keyboard"] for b in row
+                  if "copy_text" in b]
+        assert copies == ["112", "512 105 371", "+48 605 687 750", "+48 22 628 01 20",
+                          "800 012 948"]
+
+
+async def test_tap_edits_the_message_and_always_answers_the_query(api, redis_url):
+    async with running(api, redis_url):
+        await say(api, 8, "/start en")
+        api.push_callback(8, "n:work", message_id=77)
+        edited = (await api.wait_sent(2, 8))[-1]
+        assert edited.method == "editMessageText" and int(edited.params["message_id"]) == 77
+        answers = await api.wait_call("answerCallbackQuery")
+        assert len(answers) == 1
+
+
+async def test_stale_and_garbage_buttons_lead_somewhere_sensible(api, redis_url):
+    async with running(api, redis_url):
+        await say(api, 9, "/start en")
+        stale = await tap(api, 9, "n:screen_removed_last_year")
+        assert stale.startswith("This button is out of date")
+        old_quiz = await tap(api, 9, "q:job_check:3:1")
+        assert title("job_check", "en") in old_quiz
+        garbage = await tap(api, 9, "\x00🙂" * 10)
+        assert title("home", "en") in garbage
+        await api.wait_call("answerCallbackQuery", 3)
+
+
+async def test_a_restart_keeps_everyones_place(api, redis, redis_url):
+    async with running(api, redis_url):
+        await say(api, 10, "/start ru-PL")
+        await tap(api, 10, "n:work")
+        await tap(api, 10, "n:work_contract")
+    async with running(api, redis_url):
+        back = await tap(api, 10, "b")
+        assert title("work", "ru") in back
+        contract = await tap(api, 10, "n:work_contract")
+        assert "Минимальная зарплата в Польше" in contract
+
+
+async def test_session_holds_no_personal_data_and_its_ttl_is_refreshed(api, redis, redis_url):
+    async with running(api, redis_url, SESSION_TTL_DAYS="30"):
+        await say(api, 11, "/start uk-PL", user_id=11)
+        await say(api, 11, "Мене звати Оксана, шукаю роботу")
+        keys = [k.decode() async for k in redis.scan_iter("*")]
+        assert keys == ["ss:s:11"]
+        raw = (await redis.get("ss:s:11")).decode()
+        assert json.loads(raw)["l"] == "uk" and "Оксана" not in raw and "Test" not in raw
+        assert len(raw.encode()) < 512
+        await redis.expire("ss:s:11", 100)
+        await tap(api, 11, "n:work")
+        assert 29 * 86400 < await redis.ttl("ss:s:11") <= 30 * 86400
+
+
+async def test_redis_killed_and_restarted(api, tmp_path):
+    server = RedisServer(tmp_path / "redis").start()
+    client = Redis.from_url(server.url)
+    try:
+        async with running(api, server.url):
+            await say(api, 12, "/start en-DE")
+            server.stop()
+            during = await tap(api, 12, "n:work")
+            assert title("work", "en") in during
+            during = await tap(api, 12, "n:work_contract")
+            assert "Germany" in during
+            server.start()
+            await asyncio.sleep(2.5)  # the store tries Redis again after REDIS_RETRY_SECONDS
+            after = await tap(api, 12, "b")
+            assert title("work", "en") in after  # the place reached during the outage
+            stored = json.loads(await client.get("ss:s:12"))
+            assert stored["n"] == "work" and stored["c"] == "DE"
+    finally:
+        await client.aclose()
+        server.stop()
+
+
+async def test_429_5xx_and_proxy_pages_are_retried(api, redis_url):
+    async with running(api, redis_url):
+        api.faults["sendMessage"] = [("429", 1), ("500",), ("html502",)]
+        shown = await say(api, 13, "/start en")
+        assert title("home", "en") in shown
+        assert len([c for c in api.calls if c.method == "sendMessage"]) == 4
+
+
+async def test_a_person_who_blocked_the_bot_does_not_stop_it(api, redis_url):
+    async with running(api, redis_url):
+        api.faults["sendMessage"] = [("403",)]
+        api.push_message(14, "/start")
+        await api.wait_call("sendMessage", 1)
+        assert title("home", "uk") in await say(api, 15, "/start")
+
+
+async def test_harmless_400s_are_ignored(api, redis_url):
+    async with running(api, redis_url):
+        await say(api, 16, "/start en")
+        api.faults["answerCallbackQuery"] = [("400", "query is too old and response timeout "
+                                                     "expired or query ID is invalid")]
+        assert title("work", "en") in await tap(api, 16, "n:work")
+        api.faults["editMessageText"] = [("400", "message is not modified: specified new "
+                                                 "message content and reply markup are exactly "
+                                                 "the same")]
+        api.push_callback(16, "n:work")
+        await api.wait_call("editMessageText", 2)
+        await asyncio.sleep(0.3)
+        assert [c.method for c in api.sent(16)].count("sendMessage") == 1
+
+
+@pytest.mark.parametrize("extra", [
+    {"sticker": {"file_id": "x", "file_unique_id": "y", "type": "regular", "width": 1,
+                 "height": 1, "is_animated": False, "is_video": False}},
+    {"photo": [{"file_id": "x", "file_unique_id": "y", "width": 1, "height": 1}]},
+    {"voice": {"file_id": "x", "file_unique_id": "y", "duration": 1}},
+    {"location": {"latitude": 50.45, "longitude": 30.52}},
+    {"document": {"file_id": "x", "file_unique_id": "y"}},
+], ids=["sticker", "photo", "voice", "location", "document"])
+async def test_non_text_gets_a_friendly_answer_and_the_menu(api, redis_url, extra):
+    async with running(api, redis_url):
+        await say(api, 17, "/start ru")
+        answer = await say(api, 17, None, extra=extra)
+        assert answer.startswith("Я понимаю только текст и кнопки")
+        assert "n:work" in callbacks(api.sent(17)[-1])
+
+
+async def test_in_groups_the_bot_speaks_only_when_commanded(api, redis_url):
+    async with running(api, redis_url):
+        group = -500
+        api.push_message(group, "всем привет", user_id=21, chat_type="group")
+        api.push_message(group, "/sos@some_other_bot", user_id=21, chat_type="group")
+        shown = await say(api, group, "/sos@staysafe_test_bot", user_id=21, chat_type="group")
+        assert title("helplines", "uk") in shown
+        await asyncio.sleep(0.3)
+        assert len(api.sent(group)) == 1
+
+
+async def test_unknown_commands_and_broken_payloads_reach_the_start(api, redis_url):
+    async with running(api, redis_url):
+        unknown = await say(api, 18, "/frobnicate", language_code="en")
+        assert unknown.startswith("There is no such command")
+        for payload in ("%%%", "x" * 80, "en-ZZ-nowhere-at-all"):
+            assert title("home", "en") in await say(api, 18, f"/start {payload}")
+
+
+async def test_forget_me_erases_the_session(api, redis, redis_url):
+    async with running(api, redis_url):
+        await say(api, 19, "/start en-PL")
+        assert await redis.exists("ss:s:19")
+        await say(api, 19, "/forget")
+        gone = await tap(api, 19, "f:y")
+        assert gone.startswith("Done: your data has been deleted")
+        assert not await redis.exists("ss:s:19")
+
+
+async def test_without_redis_sessions_live_in_memory(api, caplog):
+    with caplog.at_level("WARNING"):
+        async with running(api, None):
+            await say(api, 20, "/start en-PL")
+            assert title("work", "en") in await tap(api, 20, "n:work")
+    assert "REDIS_URL is not set" in caplog.text
+
+
+async def test_telegram_down_at_start_up_is_waited_for(api, redis_url, caplog):
+    # More failures than one call's retries: start-up itself must keep waiting.
+    api.faults["getMe"] = [("500",), ("html502",), ("500",), ("html502",), ("500",)]
+    with caplog.at_level("WARNING"):
+        async with running(api, redis_url):
+            assert title("home", "en") in await say(api, 22, "/start en")
+    assert "Telegram is not reachable yet" in caplog.text
+
+
+async def test_content_changes_go_live_and_broken_ones_are_refused(api, redis_url, tmp_path):
+    root = tmp_path / "live"
+    shutil.copytree(PROJECT / "flows", root / "flows")
+    shutil.copytree(PROJECT / "content", root / "content")
+    texts = root / "content/en/main.yaml"
+    async with running(api, redis_url, CONTENT_DIR=str(root), CONTENT_RELOAD_SECONDS="0.2"):
+        await say(api, 23, "/start en")
+        texts.write_text(texts.read_text().replace("🔎 Check an agency", "🔎 Check the agency"))
+        await asyncio.sleep(1.0)
+        assert "Check the agency" in await tap(api, 23, "n:work_agency")
+        texts.write_text("work_agency: [this is: not valid\n")
+        await asyncio.sleep(1.0)
+        assert "Check the agency" in await tap(api, 23, "n:work_agency")
