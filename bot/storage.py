@@ -19,7 +19,9 @@ log = logging.getLogger("stay_safe.storage")
 KEY_PREFIX = "ss:s:"
 MEMORY_LIMIT = 200_000  # sessions kept in memory at most (least recently used go first)
 CACHE_LIMIT = 50_000  # recently used sessions kept in memory beside Redis, for outages
-REDIS_RETRY_SECONDS = 2.0  # how long to answer from memory before trying Redis again
+REDIS_RETRY_SECONDS = 2.0
+POOL_SIZE = 32  # Redis connections at most; more concurrent updates wait for one
+POOL_WAIT_SECONDS = 5.0  # how long to answer from memory before trying Redis again
 
 
 def encode(data: dict) -> bytes:
@@ -99,11 +101,14 @@ class RedisStore:
 
     @classmethod
     def from_url(cls, url: str, ttl_seconds: int) -> RedisStore:
-        from redis.asyncio import Redis
+        from redis.asyncio import BlockingConnectionPool, Redis
 
-        client = Redis.from_url(url, socket_timeout=1.0, socket_connect_timeout=1.0,
-                                health_check_interval=30)
-        return cls(client, ttl_seconds)
+        # A blocking pool makes a burst of updates wait for a free connection; the default
+        # pool raises "Too many connections" past 100, which would look like an outage.
+        pool = BlockingConnectionPool.from_url(
+            url, max_connections=POOL_SIZE, timeout=POOL_WAIT_SECONDS, socket_timeout=1.0,
+            socket_connect_timeout=1.0, health_check_interval=30)
+        return cls(Redis(connection_pool=pool), ttl_seconds)
 
     @property
     def degraded(self) -> bool:

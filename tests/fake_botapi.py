@@ -43,6 +43,7 @@ class FakeBotAPI:
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
     _message_ids: itertools.count = field(default_factory=lambda: itertools.count(1000))
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
+    _reply_waiters: dict[int, list[asyncio.Future]] = field(default_factory=dict)
     _runner: web.AppRunner | None = None
     url: str = ""
 
@@ -73,6 +74,10 @@ class FakeBotAPI:
         if method != "getUpdates":
             self.calls.append(Call(method, params, ok=fault is None))
             self._notify()
+            if fault is None and method in ("sendMessage", "editMessageText"):
+                for waiter in self._reply_waiters.pop(int(params["chat_id"]), ()):
+                    if not waiter.done():
+                        waiter.set_result(params)
         if fault:
             return fault
         self._check(method, params)
@@ -204,6 +209,12 @@ class FakeBotAPI:
         return self.push({"callback_query": {"id": str(next(self._ids)), "from": user,
                                              "chat_instance": "1", "message": message,
                                              "data": data}})
+
+    def next_reply(self, chat_id: int) -> asyncio.Future:
+        """A future for the next message shown in ``chat_id`` (made before the update is sent)."""
+        future = asyncio.get_running_loop().create_future()
+        self._reply_waiters.setdefault(chat_id, []).append(future)
+        return future
 
     def sent(self, chat_id: int | None = None) -> list[Call]:
         """Messages shown to people (new or edited), oldest first."""

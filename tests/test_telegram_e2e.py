@@ -290,3 +290,16 @@ async def test_content_changes_go_live_and_broken_ones_are_refused(api, redis_ur
         texts.write_text("work_agency: [this is: not valid\n")
         await asyncio.sleep(1.0)
         assert "Check the agency" in await tap(api, 23, "n:work_agency")
+
+
+async def test_a_burst_of_people_does_not_look_like_a_redis_outage(api, redis, redis_url,
+                                                                      caplog):
+    # Regression: redis-py's default pool refuses more than 100 connections at once, which
+    # made the store fall back to memory under a burst.
+    async with running(api, redis_url):
+        replies = [api.next_reply(chat) for chat in range(1000, 1150)]
+        for chat in range(1000, 1150):
+            api.push_message(chat, "/start en-PL")
+        await asyncio.wait_for(asyncio.gather(*replies), timeout=60)
+    assert "Redis is unreachable" not in caplog.text
+    assert len([k async for k in redis.scan_iter("ss:s:*")]) == 150

@@ -1,0 +1,151 @@
+"""This bot against a bare aiogram bot, in one run, on the same fake Bot API and the same Redis.
+
+Run: python benchmarks/telegram_bench.py [--updates 4000] [--users 50] [--sessions 10000]
+
+For each bot (a separate process: `stay-safe run`, then benchmarks/bare_bot.py):
+1. throughput and latency: ``--users`` people each send a message and wait for the answer
+   before sending the next (closed loop), ``--updates`` messages in all, after a warm-up;
+   latency is from the moment the update is queued to the moment the answer reaches the API;
+2. Redis commands per update, from INFO commandstats (this bot pipelines nothing, so each
+   command is one round trip);
+3. memory: RSS of the bot process after ``--sessions`` different people have each started a
+   conversation (so that many sessions are in use).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from redis.asyncio import Redis
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.fake_botapi import FakeBotAPI  # noqa: E402
+from tests.redis_server import RedisServer  # noqa: E402
+
+TOKEN = "123456789:BENCH_token_abcdefghijklmnopqrstuvwxyz_0123"
+MESSAGES = ["/start en-PL", "work", "rabota", "/menu", "registration", "/sos", "помогите",
+            "паспорт", "/start uk-DE", "hello"]
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def redis_commands(client: Redis) -> int:
+    stats = await client.info("commandstats")
+    return sum(v["calls"] for k, v in stats.items() if k not in ("cmdstat_info",))
+
+
+async def one(api: FakeBotAPI, chat: int, text: str) -> float:
+    reply = api.next_reply(chat)
+    started = time.perf_counter()
+    api.push_message(chat, text, language_code="en")
+    await asyncio.wait_for(reply, timeout=30)
+    return time.perf_counter() - started
+
+
+async def closed_loop(api: FakeBotAPI, users: int, total: int, first_chat: int) -> tuple:
+    latencies: list[float] = []
+    per_user = total // users
+
+    async def person(index: int) -> None:
+        chat = first_chat + index
+        for step in range(per_user):
+            latencies.append(await one(api, chat, MESSAGES[(index + step) % len(MESSAGES)]))
+
+    started = time.perf_counter()
+    await asyncio.gather(*(person(i) for i in range(users)))
+    return time.perf_counter() - started, latencies
+
+
+async def fill_sessions(api: FakeBotAPI, count: int, first_chat: int, batch: int = 50):
+    for start in range(0, count, batch):
+        chats = range(first_chat + start, first_chat + min(start + batch, count))
+        await asyncio.gather(*(one(api, chat, "/start en-PL") for chat in chats))
+
+
+async def measure(name: str, command: list[str], redis_url: str, args) -> dict:
+    api = await FakeBotAPI(TOKEN).start()
+    client = Redis.from_url(redis_url)
+    await client.flushdb()
+    env = {**os.environ, "BOT_TOKEN": TOKEN, "BOT_API_URL": api.url, "REDIS_URL": redis_url,
+           "CONTENT_RELOAD_SECONDS": "0", "LOG_LEVEL": "WARNING"}
+    process = await asyncio.create_subprocess_exec(*command, env=env, cwd=ROOT,
+                                                   stderr=asyncio.subprocess.DEVNULL)
+    try:
+        await api.wait_call("getMe", timeout=60)
+        await asyncio.sleep(1.0)
+        await closed_loop(api, args.users, 500, first_chat=1)  # warm-up
+        await client.config_resetstat()
+        elapsed, latencies = await closed_loop(api, args.users, args.updates, first_chat=1)
+        commands = await redis_commands(client)
+        rss_before = rss_mb(process.pid)
+        await fill_sessions(api, args.sessions, first_chat=100_000)
+        await asyncio.sleep(0.5)
+        rss_after = rss_mb(process.pid)
+        sizes = [await client.memory_usage(k) or 0 async for k in client.scan_iter("ss:s:*")]
+        values = [len(await client.get(k) or b"") async for k in client.scan_iter("ss:s:*")]
+    finally:
+        process.terminate()
+        await process.wait()
+        await client.aclose()
+        await api.stop()
+    latencies.sort()
+    return {
+        "name": name,
+        "updates": len(latencies),
+        "per_second": len(latencies) / elapsed,
+        "p50_ms": statistics.median(latencies) * 1000,
+        "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000,
+        "redis_per_update": commands / len(latencies),
+        "rss_mb": rss_before,
+        "rss_sessions_mb": rss_after,
+        "session_bytes_max": max(values) if values else 0,
+        "session_redis_bytes_max": max(sizes) if sizes else 0,
+        "violations": len(api.violations),
+    }
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--updates", type=int, default=4000)
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--sessions", type=int, default=10_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        server = RedisServer(Path(tmp)).start()
+        try:
+            ours = await measure("stay-safe", [sys.executable, "-m", "bot.cli", "run"],
+                                 server.url, args)
+            bare = await measure("bare aiogram", [sys.executable, "benchmarks/bare_bot.py"],
+                                 server.url, args)
+        finally:
+            server.stop()
+    print(f"{'bot':14} {'updates/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'redis/upd':>10} "
+          f"{'RSS MB':>8} {'RSS+10k':>8} {'session B':>10}")
+    for r in (ours, bare):
+        print(f"{r['name']:14} {r['per_second']:10.0f} {r['p50_ms']:8.1f} {r['p99_ms']:8.1f} "
+              f"{r['redis_per_update']:10.2f} {r['rss_mb']:8.1f} {r['rss_sessions_mb']:8.1f} "
+              f"{r['session_bytes_max']:10d}")
+    print(f"throughput ratio (stay-safe / bare): {ours['per_second'] / bare['per_second']:.2f}")
+    print(f"RSS above bare with {args.sessions} sessions: "
+          f"{ours['rss_sessions_mb'] - bare['rss_sessions_mb']:.1f} MB")
+    print(f"largest session: {ours['session_bytes_max']} bytes of JSON, "
+          f"{ours['session_redis_bytes_max']} bytes in Redis (MEMORY USAGE)")
+    print(f"requests refused by Telegram's limits: {ours['violations']} / {bare['violations']}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
