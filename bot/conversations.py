@@ -47,5 +47,7 @@ class Conversations:
             if reply.erase:
                 await self.store.erase(key)
             else:
-                await self.store.save(key, reply.session.to_dict())
+                changed = reply.session.to_dict()
+                if changed != data:  # reading already refreshed the TTL: no write needed
+                    await self.store.save(key, changed)
             return reply

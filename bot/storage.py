@@ -8,6 +8,7 @@ most two Redis round trips: one read, one write (or delete).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -19,9 +20,8 @@ log = logging.getLogger("stay_safe.storage")
 KEY_PREFIX = "ss:s:"
 MEMORY_LIMIT = 200_000  # sessions kept in memory at most (least recently used go first)
 CACHE_LIMIT = 50_000  # recently used sessions kept in memory beside Redis, for outages
-REDIS_RETRY_SECONDS = 2.0
+REDIS_RETRY_SECONDS = 2.0  # how long to answer from memory before trying Redis again
 POOL_SIZE = 32  # Redis connections at most; more concurrent updates wait for one
-POOL_WAIT_SECONDS = 5.0  # how long to answer from memory before trying Redis again
 
 
 def encode(data: dict) -> bytes:
@@ -98,17 +98,26 @@ class RedisStore:
         self._dirty: set[str] = set()
         self._erase_later: set[str] = set()
         self._down_until = 0.0
+        self._slots: asyncio.Semaphore | None = None
 
     @classmethod
     def from_url(cls, url: str, ttl_seconds: int) -> RedisStore:
-        from redis.asyncio import BlockingConnectionPool, Redis
+        from redis.asyncio import Redis
 
-        # A blocking pool makes a burst of updates wait for a free connection; the default
-        # pool raises "Too many connections" past 100, which would look like an outage.
-        pool = BlockingConnectionPool.from_url(
-            url, max_connections=POOL_SIZE, timeout=POOL_WAIT_SECONDS, socket_timeout=1.0,
-            socket_connect_timeout=1.0, health_check_interval=30)
-        return cls(Redis(connection_pool=pool), ttl_seconds)
+        client = Redis.from_url(url, max_connections=POOL_SIZE, socket_timeout=1.0,
+                                socket_connect_timeout=1.0, health_check_interval=30)
+        return cls(client, ttl_seconds)
+
+    def _slot(self) -> asyncio.Semaphore:
+        """A burst of updates waits here for one of the pool's connections.
+
+        redis-py's pool raises "Too many connections" when it runs out, which would look like
+        an outage; its blocking pool waits, but arms a timer on every command (measured: a
+        fifth of this store's CPU). A semaphore costs nothing while connections are free.
+        """
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(POOL_SIZE)
+        return self._slots
 
     @property
     def degraded(self) -> bool:
@@ -134,7 +143,8 @@ class RedisStore:
 
             keys, self._erase_later = self._erase_later, set()
             try:
-                await self.client.delete(*(KEY_PREFIX + key for key in keys))
+                async with self._slot():
+                    await self.client.delete(*(KEY_PREFIX + key for key in keys))
             except (RedisError, OSError) as exc:
                 self._erase_later |= keys
                 self._failed(exc)
@@ -145,7 +155,8 @@ class RedisStore:
         from redis.exceptions import RedisError
 
         try:
-            raw = await self.client.getex(KEY_PREFIX + key, ex=self.ttl)
+            async with self._slot():
+                raw = await self.client.getex(KEY_PREFIX + key, ex=self.ttl)
         except (RedisError, OSError) as exc:
             self._failed(exc)
             return await self.fallback.load(key)
@@ -160,7 +171,8 @@ class RedisStore:
             from redis.exceptions import RedisError
 
             try:
-                await self.client.set(KEY_PREFIX + key, encode(data), ex=self.ttl)
+                async with self._slot():
+                    await self.client.set(KEY_PREFIX + key, encode(data), ex=self.ttl)
             except (RedisError, OSError) as exc:
                 self._failed(exc)
             else:
@@ -179,7 +191,8 @@ class RedisStore:
             from redis.exceptions import RedisError
 
             try:
-                await self.client.delete(KEY_PREFIX + key)
+                async with self._slot():
+                    await self.client.delete(KEY_PREFIX + key)
                 await self._recovered()
                 return
             except (RedisError, OSError) as exc:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from aiogram.types import CopyTextButton, InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.engine.output import Button, Message
@@ -16,7 +18,9 @@ def button(item: Button) -> InlineKeyboardButton:
     return InlineKeyboardButton(text=item.label, callback_data=item.action)
 
 
+@lru_cache(maxsize=4096)
 def keyboard(message: Message) -> InlineKeyboardMarkup | None:
+    """Cached: most screens are the same object for everyone (the engine caches them too)."""
     if not message.buttons:
         return None
     return InlineKeyboardMarkup(inline_keyboard=[[button(b) for b in row]
