@@ -18,7 +18,7 @@ from bot.config import Config
 from bot.conversations import Conversations
 from bot.publish import load_checked, watch
 from bot.storage import MemoryStore, RedisStore, SessionStore
-from bot.telegram.handlers import build_router
+from bot.telegram.handlers import register
 from bot.telegram.profile import set_profile
 from bot.telegram.retry import RetryMiddleware
 
@@ -82,8 +82,7 @@ async def run_bot(config: Config, stop: asyncio.Event | None = None,
     store = build_store(config)
     conversations = Conversations(engine, store)
     bot = build_bot(config)
-    dispatcher = Dispatcher()
-    dispatcher.include_router(build_router(conversations))
+    dispatcher = register(Dispatcher(), conversations)
     tasks: list[asyncio.Task] = []
     try:
         me = await wait_for_telegram(bot, stop)
