@@ -104,6 +104,23 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from bot.content.loader import load_catalog
+    from bot.content.report import content_report
+
+    catalog, problems = load_catalog(Path(args.root))
+    if catalog is None:
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        return 1
+    text = content_report(catalog)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        print(text, end="")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="stay-safe", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -123,6 +140,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--country", help="start in this host country (PL, DE, …)")
     p.add_argument("--root", default=str(default_root()), help="folder holding flows/, content/")
     p.set_defaults(func=cmd_chat)
+
+    p = sub.add_parser("report", help="content report: coverage per country, words per "
+                       "screen, longest message, where each fact comes from (Markdown)")
+    p.add_argument("--root", default=str(default_root()), help="folder holding flows/, content/")
+    p.add_argument("--output", help="write to this file (docs/content.md) instead of stdout")
+    p.set_defaults(func=cmd_report)
     return parser
 
 

@@ -111,7 +111,7 @@ async def test_helplines_numbers_are_copy_buttons(api, redis_url):
         copies = [b["copy_text"]["text"] for row in markup["inline_keyboard"] for b in row
                   if "copy_text" in b]
         assert copies == ["112", "512 105 371", "+48 605 687 750", "+48 22 628 01 20",
-                          "800 012 948"]
+                          "+48 22 628 99 99", "800 012 948"]
 
 
 async def test_tap_edits_the_message_and_always_answers_the_query(api, redis_url):
@@ -140,12 +140,12 @@ async def test_a_restart_keeps_everyones_place(api, redis, redis_url):
     async with running(api, redis_url):
         await say(api, 10, "/start ru-PL")
         await tap(api, 10, "n:work")
-        await tap(api, 10, "n:work_contract")
+        await tap(api, 10, "n:work_wage")
     async with running(api, redis_url):
         back = await tap(api, 10, "b")
         assert title("work", "ru") in back
-        contract = await tap(api, 10, "n:work_contract")
-        assert "Минимальная зарплата в Польше" in contract
+        wage = await tap(api, 10, "n:work_wage")
+        assert "Минимальная зарплата в Польше" in wage
 
 
 async def test_session_holds_no_personal_data_and_its_ttl_is_refreshed(api, redis, redis_url):
@@ -171,7 +171,7 @@ async def test_redis_killed_and_restarted(api, tmp_path):
             server.stop()
             during = await tap(api, 12, "n:work")
             assert title("work", "en") in during
-            during = await tap(api, 12, "n:work_contract")
+            during = await tap(api, 12, "n:work_wage")
             assert "Germany" in during
             server.start()
             await asyncio.sleep(2.5)  # the store tries Redis again after REDIS_RETRY_SECONDS
@@ -281,7 +281,7 @@ async def test_content_changes_go_live_and_broken_ones_are_refused(api, redis_ur
     root = tmp_path / "live"
     shutil.copytree(PROJECT / "flows", root / "flows")
     shutil.copytree(PROJECT / "content", root / "content")
-    texts = root / "content/en/main.yaml"
+    texts = root / "content/en/work.yaml"
     async with running(api, redis_url, CONTENT_DIR=str(root), CONTENT_RELOAD_SECONDS="0.2"):
         await say(api, 23, "/start en")
         texts.write_text(texts.read_text().replace("🔎 Check an agency", "🔎 Check the agency"))

@@ -304,8 +304,10 @@ class _Checks:
         from bot.engine.session import Session
 
         engine = Engine(self.catalog)
-        countries = (None, *self.settings.countries)
+        all_countries = (None, *self.settings.countries)
         for node in self.catalog.nodes.values():
+            # A screen that neither varies by country nor names it renders the same everywhere.
+            countries = all_countries if self._varies_by_country(node) else (None,)
             states = [Session()]
             if node.kind == "quiz":
                 states = [Session(quiz_index=i) for i in range(len(node.questions))]
@@ -318,6 +320,16 @@ class _Checks:
                         session = state.evolve(lang=lang, country=country, node=node.id)
                         message = engine.render(session)
                         self._message(node, lang, country, message, reported)
+
+    def _varies_by_country(self, node) -> bool:
+        if node.kind in ("country", "helplines") or node.phones:
+            return True
+        for texts in self.catalog.texts.values():
+            node_texts = texts.get(node.id)
+            if node_texts and (len(node_texts.text) > 1 or any(
+                    "{country}" in t for t in node_texts.text.values())):
+                return True
+        return False
 
     def _message(self, node, lang, country, message, reported: set[str]) -> None:
         where = f"'{node.id}' in {lang}" + (f" for {country}" if country else "")
