@@ -15,6 +15,7 @@ from bot.content.model import (
     DEFAULT_VARIANT,
     FACT_KINDS,
     NODE_KINDS,
+    Campaign,
     Catalog,
     Fact,
     Node,
@@ -32,6 +33,10 @@ COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
 LANG_RE = re.compile(r"^[a-z]{2,3}$")
 SETTINGS_FILE = "settings.yaml"
 FACTS_FILE = "facts.yaml"
+CAMPAIGNS_FILE = "campaigns.yaml"
+CAMPAIGN_ID_RE = re.compile(r"^[a-z0-9]{2,20}$")
+SHORT_CODE_RE = re.compile(r"^[A-Z0-9]{2,10}(-[A-Z0-9]{2,10})?$")
+CAMPAIGN_FIELDS = {"organisation", "description", "code", "language", "country", "topic"}
 
 NODE_FIELDS = {
     "menu": {"kind", "buttons"},
@@ -269,6 +274,40 @@ def _read_facts(root: Path, out: _Collector) -> dict[str, Fact]:
     return facts
 
 
+def _read_campaigns(root: Path, out: _Collector) -> dict[str, Campaign]:
+    path = root / "flows" / CAMPAIGNS_FILE
+    if not path.exists():
+        return {}
+    data = out.mapping(_load(path, root, out), Pos(f"flows/{CAMPAIGNS_FILE}", 1, 1), "campaigns")
+    campaigns: dict[str, Campaign] = {}
+    for campaign_id, spec in (data or {}).items():
+        what = f"campaign '{campaign_id}'"
+        if not CAMPAIGN_ID_RE.match(campaign_id):
+            out.error(data.key_pos[campaign_id], f"{what}: an id is 2-20 lowercase letters and "
+                      "digits (it goes into a printed link)")
+            continue
+        spec = out.mapping(spec, data.value_pos[campaign_id], what)
+        if spec is None:
+            continue
+        out.unknown_fields(spec, CAMPAIGN_FIELDS, what)
+        code = out.text(spec, "code", what)
+        if code and not SHORT_CODE_RE.match(code):
+            out.error(spec.value_pos["code"], f"{what}: a short code is capital letters and "
+                      "digits, at most one dash, like PL-WORK")
+            code = None
+        organisation = out.text(spec, "organisation", what)
+        description = out.text(spec, "description", what)
+        if not (code and organisation and description):
+            continue
+        campaigns[campaign_id] = Campaign(
+            id=campaign_id, organisation=str(organisation), description=str(description),
+            code=str(code), pos=data.key_pos[campaign_id],
+            lang=str(spec["language"]) if spec.get("language") else None,
+            country=str(spec["country"]) if spec.get("country") else None,
+            topic=str(spec["topic"]) if spec.get("topic") else None)
+    return campaigns
+
+
 def _read_node(node_id: str, spec: Map, key_pos: Pos, out: _Collector) -> Node | None:
     what = f"node '{node_id}'"
     kind = out.text(spec, "kind", what)
@@ -336,7 +375,7 @@ def _read_nodes(root: Path, out: _Collector) -> dict[str, Node]:
     nodes: dict[str, Node] = {}
     seen: dict[str, Pos] = {}
     for path in sorted((root / "flows").glob("*.yaml")):
-        if path.name in (SETTINGS_FILE, FACTS_FILE):
+        if path.name in (SETTINGS_FILE, FACTS_FILE, CAMPAIGNS_FILE):
             continue
         data = _load(path, root, out)
         if data is None:
@@ -481,5 +520,5 @@ def load_catalog(root: Path) -> tuple[Catalog | None, list[Problem]]:
                 out.warning(Pos(f"content/{extra.name}", 1, 1), f"folder '{extra.name}' is not a "
                             "configured language and is ignored")
     catalog = Catalog(settings=settings, nodes=nodes, texts=texts, ui=ui, sos_words=sos_words,
-                      facts=facts, profiles=profiles)
+                      facts=facts, profiles=profiles, campaigns=_read_campaigns(root, out))
     return catalog, out.problems

@@ -88,6 +88,20 @@ class Settings:
 
 
 @dataclass(frozen=True)
+class Campaign:
+    """An NGO's poster or leaflet: its QR code presets language, country and topic."""
+
+    id: str
+    organisation: str
+    description: str
+    code: str
+    pos: Pos
+    lang: str | None = None
+    country: str | None = None
+    topic: str | None = None
+
+
+@dataclass(frozen=True)
 class Profile:
     """The bot's description and command list in one language (set with the Bot API)."""
 
@@ -107,3 +121,4 @@ class Catalog:
     sos_words: dict[str, tuple[Text, ...]]
     facts: dict[str, Fact]
     profiles: dict[str, Profile] = field(default_factory=dict)
+    campaigns: dict[str, Campaign] = field(default_factory=dict)

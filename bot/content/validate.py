@@ -104,6 +104,27 @@ class _Checks:
             if node.kind == "helplines" and DEFAULT_VARIANT not in node.phones:
                 self.error(node.pos, f"helplines '{node.id}' needs phones for 'default'")
         self._reachability()
+        self._campaigns()
+
+    def _campaigns(self) -> None:
+        s, codes = self.settings, {}
+        for campaign in self.catalog.campaigns.values():
+            what = f"campaign '{campaign.id}'"
+            if campaign.id in self.catalog.nodes or campaign.id in s.languages:
+                self.error(campaign.pos, f"{what}: its id is also a screen or language id, so a "
+                           "link could not tell them apart")
+            if campaign.lang and campaign.lang not in s.languages:
+                self.error(campaign.pos, f"{what}: language '{campaign.lang}' is not one of "
+                           f"{', '.join(s.languages)}")
+            if campaign.country and campaign.country not in s.countries:
+                self.error(campaign.pos, f"{what}: country '{campaign.country}' is not one of "
+                           f"{', '.join(s.countries)}")
+            if campaign.topic and campaign.topic not in self.catalog.nodes:
+                self.error(campaign.pos, f"{what}: topic '{campaign.topic}' is not a screen")
+            if campaign.code in codes:
+                self.error(campaign.pos, f"{what}: short code {campaign.code} is already used "
+                           f"by '{codes[campaign.code]}'")
+            codes[campaign.code] = campaign.id
 
     def _reachability(self) -> None:
         nodes, s = self.catalog.nodes, self.settings

@@ -26,9 +26,14 @@ class Message:
 
 @dataclass(frozen=True)
 class Reply:
-    """The engine's answer: messages to show and the session to keep (``erase``: delete it)."""
+    """The engine's answer: messages to show and the session to keep (``erase``: delete it).
+
+    ``counts`` names what happened, for anonymous campaign counters: ``start``, ``lang_uk``,
+    ``topic_<screen>``, ``helplines``, ``quiz_done``. Nothing in it identifies a person.
+    """
 
     messages: tuple[Message, ...]
     session: Session
     erase: bool = False
     node: str | None = None
+    counts: tuple[str, ...] = ()

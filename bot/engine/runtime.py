@@ -17,6 +17,7 @@ from bot.content.model import DEFAULT_VARIANT, Catalog, Node
 from bot.content.texts import Formatter, country_name, language_name
 from bot.engine.events import Command, Event, Start, Tap, Text
 from bot.engine.output import Button, Message, Reply
+from bot.engine.payload import Preset, normalise_code, parse_payload
 from bot.engine.search import KeywordIndex
 from bot.engine.session import Session
 
@@ -26,9 +27,12 @@ UI_KEYS = (
     "translation_missing", "unknown_text", "unknown_command", "suggestions", "stale_button",
     "non_text", "quiz_progress", "checklist_progress", "forget_confirm", "forget_yes",
     "forget_no", "forget_done",
+    # the printed QR sheet (bot/qr.py), in the campaign's language
+    "sheet_title", "sheet_scan", "sheet_code", "sheet_about",
 )
 FORGET_COMMAND = "forget"
 MAX_SUGGESTIONS = 3
+MAX_CODE_TEXT = 30  # longer messages are never a short code
 COUNTRY_COLUMNS = 2
 PHONE_COLUMNS = 2
 CHECK_COLUMNS = 4
@@ -58,33 +62,54 @@ class Engine:
             for node in catalog.nodes.values() if node.kind == "quiz" for result in node.results
         }
         self._static: dict[tuple[str, str, str | None], Message] = {}
+        self._codes = {c.code: c.id for c in catalog.campaigns.values()}
+        self._quiz_of_result = {r.node: n.id for n in catalog.nodes.values() for r in n.results}
 
     # ---------------------------------------------------------------- entry point
     def step(self, session: Session | None, event: Event, lang_hint: str | None = None) -> Reply:
         """Handle one event. ``lang_hint`` is the user's app language, used only for new people."""
-        session = session or Session()
+        before = session or Session()
+        session = before
         if session.lang not in self.settings.languages:
             session = session.evolve(lang=self._hinted(lang_hint))
         if isinstance(event, Start):
-            return self._start(session, event.payload)
-        if isinstance(event, Tap):
-            return self._tap(session, event.data)
-        if isinstance(event, Command):
-            return self._command(session, event.name)
-        if isinstance(event, Text):
-            return self._text(session, event.text)
-        return self._home(session, notice="non_text")
+            reply = self._start(session, parse_payload(event.payload, self.catalog))
+        elif isinstance(event, Tap):
+            reply = self._tap(session, event.data)
+        elif isinstance(event, Command):
+            reply = self._command(session, event.name)
+        elif isinstance(event, Text):
+            reply = self._text(session, event.text)
+        else:
+            reply = self._home(session, notice="non_text")
+        return self._counted(before, reply)
+
+    def _counted(self, before: Session, reply: Reply) -> Reply:
+        """Name what happened, for anonymous counts per campaign (no one is identified)."""
+        after, counts = reply.session, []
+        if after.campaign and after.campaign != before.campaign:
+            counts.append("start")
+        if after.lang and after.lang != before.lang:
+            counts.append(f"lang_{after.lang}")
+        if reply.node and reply.node != before.node:
+            if reply.node == self.settings.sos:
+                counts.append("helplines")
+            elif reply.node in self._quiz_of_result and before.node == self._quiz_of_result[
+                    reply.node]:
+                counts.append("quiz_done")
+            elif reply.node not in (self.settings.start, self.settings.language_node,
+                                    self.settings.country_node):
+                counts.append(f"topic_{reply.node}")
+        if not counts:
+            return reply
+        return Reply(reply.messages, reply.session, reply.erase, reply.node, tuple(counts))
 
     # ---------------------------------------------------------------- events
-    def _start(self, session: Session, payload: str) -> Reply:
-        target = None
-        for part in payload.split("-") if payload else ():
-            if part in self.settings.languages:
-                session = session.evolve(lang=part)
-            elif part.upper() in self.settings.countries and len(part) == 2:
-                session = session.evolve(country=part.upper())
-            elif part in self.catalog.nodes:
-                target = part
+    def _start(self, session: Session, preset: Preset) -> Reply:
+        changes = {k: v for k, v in (("lang", preset.lang), ("country", preset.country),
+                                     ("campaign", preset.campaign)) if v}
+        session = session.evolve(**changes) if changes else session
+        target = preset.topic
         if not session.lang:
             return self._ask_language(session, then=target)
         session = session.evolve(history=(), quiz_index=0, quiz_score=0)
@@ -132,6 +157,10 @@ class Engine:
     def _text(self, session: Session, text: str) -> Reply:
         if self._sos.search(text, limit=1):
             return self._tap(session, "s")
+        campaign = self._codes.get(normalise_code(text)) if len(text) <= MAX_CODE_TEXT else None
+        if campaign:
+            # The short code printed beside a QR code, for apps that lost the link's payload.
+            return self._start(session, parse_payload(campaign, self.catalog))
         if not session.lang:
             return self._ask_language(session)
         topics = [t for t in self._topics.search(text, MAX_SUGGESTIONS) if t in self.catalog.nodes]

@@ -18,6 +18,7 @@ class Session:
     quiz_index: int = 0
     quiz_score: int = 0
     checks: dict[str, int] = field(default_factory=dict)
+    campaign: str | None = None  # the poster that brought this person, for anonymous counts
 
     def to_dict(self) -> dict:
         data: dict = {}
@@ -33,6 +34,8 @@ class Session:
             data["q"] = [self.quiz_index, self.quiz_score]
         if self.checks:
             data["k"] = dict(self.checks)
+        if self.campaign:
+            data["g"] = self.campaign
         return data
 
     @classmethod
@@ -50,6 +53,7 @@ class Session:
                 quiz_index=int(quiz[0]),
                 quiz_score=int(quiz[1]),
                 checks={str(k): int(v) for k, v in checks.items()},
+                campaign=_str_or_none(data.get("g")),
             )
         except (TypeError, ValueError, IndexError, AttributeError):
             return cls()
