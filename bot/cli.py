@@ -121,6 +121,94 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bot_username(args: argparse.Namespace) -> str | None:
+    """--username, else BOT_USERNAME, else ask Telegram (getMe) with BOT_TOKEN."""
+    if args.username or os.environ.get("BOT_USERNAME"):
+        return (args.username or os.environ["BOT_USERNAME"]).lstrip("@")
+    if not os.environ.get("BOT_TOKEN"):
+        return None
+    import asyncio
+
+    from bot.config import ConfigError, load_config
+
+    try:
+        config = load_config(default_content=default_root())
+    except ConfigError as exc:
+        print(f"stay-safe: {exc}", file=sys.stderr)
+        return None
+    from bot.telegram.app import build_bot
+
+    async def ask() -> str | None:
+        bot = build_bot(config)
+        try:
+            return (await bot.get_me()).username
+        finally:
+            await bot.session.close()
+
+    return asyncio.run(ask())
+
+
+def cmd_qr(args: argparse.Namespace) -> int:
+    from bot.content.loader import load_catalog
+    from bot.engine.payload import MAX_PAYLOAD, PART_RE
+    from bot.qr import campaign_outputs, deep_link, write_code
+
+    username = _bot_username(args)
+    if not username:
+        print("stay-safe: give --username, or set BOT_USERNAME, or BOT_TOKEN to ask Telegram",
+              file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    if args.payload is not None:
+        payload = args.payload
+        if len(payload) > MAX_PAYLOAD or not all(PART_RE.match(p) for p in payload.split("-")):
+            print(f"stay-safe: a payload is at most {MAX_PAYLOAD} characters of A-Z, a-z, 0-9, "
+                  "_ and -", file=sys.stderr)
+            return 2
+        link = deep_link(username, payload)
+        png, svg = write_code(link, out, payload)
+        print(f"{link}\n  {png}\n  {svg}")
+        return 0
+    catalog, problems = load_catalog(Path(args.root))
+    if catalog is None:
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        return 1
+    outputs = campaign_outputs(catalog, username, out, only=args.campaign)
+    if not outputs:
+        print("stay-safe: no such campaign in flows/campaigns.yaml", file=sys.stderr)
+        return 1
+    for item in outputs:
+        print(f"{item.link}\n  {item.png}\n  {item.svg}\n  {item.sheet}")
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    import asyncio
+    import datetime as dt
+
+    from bot.stats import RedisCounter, summary, to_csv
+
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        print("stay-safe: set REDIS_URL: the counts live in Redis", file=sys.stderr)
+        return 2
+
+    async def read():
+        counter = RedisCounter.from_url(url)
+        try:
+            return await counter.rows(dt.datetime.now(dt.UTC).date(), args.days, args.campaign)
+        finally:
+            await counter.close()
+
+    rows = asyncio.run(read())
+    print(summary(rows, args.days))
+    if args.csv:
+        Path(args.csv).write_text(to_csv(rows), encoding="utf-8")
+        print(f"{len(rows)} row(s) written to {args.csv}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="stay-safe", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -146,6 +234,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--root", default=str(default_root()), help="folder holding flows/, content/")
     p.add_argument("--output", help="write to this file (docs/content.md) instead of stdout")
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("qr", help="QR codes (PNG, SVG) and printable sheets for campaigns")
+    p.add_argument("--payload", help="one code for this payload (e.g. uk-PL-work) instead of "
+                   "the campaigns")
+    p.add_argument("--campaign", help="only this campaign")
+    p.add_argument("--out", default="qr", help="folder to write to (default: qr)")
+    p.add_argument("--username", help="the bot's @username (else BOT_USERNAME, else getMe)")
+    p.add_argument("--root", default=str(default_root()), help="folder holding flows/, content/")
+    p.set_defaults(func=cmd_qr)
+
+    p = sub.add_parser("stats", help="anonymous counts per campaign (from REDIS_URL)")
+    p.add_argument("--campaign", help="only this campaign")
+    p.add_argument("--days", type=int, default=30, help="how many days back (default 30)")
+    p.add_argument("--csv", help="also write day, campaign, event, count rows to this file")
+    p.set_defaults(func=cmd_stats)
     return parser
 
 

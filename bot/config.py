@@ -23,6 +23,9 @@ class Config:
     session_ttl_seconds: int
     content_dir: Path
     reload_seconds: float
+    admin_ids: frozenset[int] = frozenset()
+    stats_ttl_days: int = 400
+    bot_username: str | None = None
 
     def __repr__(self) -> str:  # the token is a secret: never print it
         return (f"Config(api_url={self.api_url!r}, redis_url={_redact(self.redis_url)!r}, "
@@ -68,7 +71,17 @@ def load_config(env: dict[str, str] | None = None, default_content: Path | None 
     content_dir = Path(content) if content else (default_content or Path.cwd())
     if not (content_dir / "flows").is_dir():
         raise ConfigError(f"CONTENT_DIR {str(content_dir)!r} has no flows/ folder")
+    admins = env.get("ADMIN_IDS", "").replace(",", " ").split()
+    if not all(a.isdigit() for a in admins):
+        raise ConfigError("ADMIN_IDS must be Telegram user ids (numbers), separated by commas")
+    stats_days = _number(env, "STATS_TTL_DAYS", 400)
+    if stats_days < 1:
+        raise ConfigError("STATS_TTL_DAYS must be at least 1")
+    username = env.get("BOT_USERNAME", "").strip().lstrip("@") or None
     return Config(
+        admin_ids=frozenset(int(a) for a in admins),
+        stats_ttl_days=int(stats_days),
+        bot_username=username,
         token=token,
         api_url=api_url,
         redis_url=redis_url,

@@ -8,6 +8,7 @@ conversations run concurrently.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import weakref
 
@@ -21,9 +22,11 @@ log = logging.getLogger("stay_safe.conversations")
 
 
 class Conversations:
-    def __init__(self, engine: Engine, store: SessionStore):
+    def __init__(self, engine: Engine, store: SessionStore, counter=None, today=None):
         self.engine = engine
         self.store = store
+        self.counter = counter  # anonymous campaign counts (bot/stats.py), optional
+        self.today = today or (lambda: dt.datetime.now(dt.UTC).date())
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
             weakref.WeakValueDictionary())
 
@@ -50,4 +53,13 @@ class Conversations:
                 changed = reply.session.to_dict()
                 if changed != data:  # reading already refreshed the TTL: no write needed
                     await self.store.save(key, changed)
-            return reply
+        if reply.counts and reply.session.campaign and self.counter is not None:
+            await self._count(reply.session.campaign, reply.counts)
+        return reply
+
+    async def _count(self, campaign: str, names: tuple[str, ...]) -> None:
+        """Counting is best effort: a failure never costs the person their answer."""
+        try:
+            await self.counter.add(campaign, names, self.today())
+        except Exception as exc:
+            log.warning("could not count a campaign event (%s)", type(exc).__name__)

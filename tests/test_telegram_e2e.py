@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import json
 import shutil
 
@@ -303,3 +304,54 @@ async def test_a_burst_of_people_does_not_look_like_a_redis_outage(api, redis, r
         await asyncio.wait_for(asyncio.gather(*replies), timeout=60)
     assert "Redis is unreachable" not in caplog.text
     assert len([k async for k in redis.scan_iter("ss:s:*")]) == 150
+
+
+@pytest.mark.parametrize("campaign", sorted(CATALOG.campaigns))
+async def test_every_campaign_link_opens_its_language_country_and_topic(api, redis, redis_url,
+                                                                        campaign):
+    spec = CATALOG.campaigns[campaign]
+    async with running(api, redis_url):
+        shown = await say(api, 40, f"/start {campaign}", language_code="en")
+        assert title(spec.topic, spec.lang) in shown
+        stored = json.loads(await redis.get("ss:s:40"))
+        assert (stored["l"], stored["c"], stored["n"], stored["g"]) == (
+            spec.lang, spec.country, spec.topic, campaign)
+
+
+@pytest.mark.parametrize("payload", ["", "plw%rk", "x" * 65, "-", "PL-WORK-extra-extra"])
+async def test_damaged_empty_and_long_payloads_reach_a_working_start(api, redis_url, payload):
+    async with running(api, redis_url):
+        shown = await say(api, 41, f"/start {payload}".strip(), language_code="ru")
+        assert title("home", "ru") in shown or title("work", "ru") in shown
+        assert callbacks(api.sent(41)[-1])
+
+
+async def test_a_typed_short_code_works_when_the_link_lost_its_payload(api, redis, redis_url):
+    async with running(api, redis_url):
+        await say(api, 42, "/start", language_code=None)   # Telegram Desktop: no payload
+        shown = await say(api, 42, "pl-reg")
+        assert title("registration", "uk") in shown and "PESEL UKR" in shown
+
+
+async def test_counters_move_and_redis_holds_no_user_or_chat_id(api, redis, redis_url):
+    chat_ids = [987654321, 987654322]
+    async with running(api, redis_url):
+        await say(api, chat_ids[0], "/start desos", user_id=chat_ids[0])
+        await tap(api, chat_ids[0], "n:work", user_id=chat_ids[0])
+        await say(api, chat_ids[1], "DE-SOS", user_id=chat_ids[1])
+    today = dt.datetime.now(dt.UTC).date().isoformat()
+    counts = {k.decode(): int(v) for k, v in (await redis.hgetall(f"ss:c:desos:{today}")).items()}
+    assert counts == {"start": 2, "lang_ru": 2, "helplines": 2, "topic_work": 1}
+    assert 0 < await redis.ttl(f"ss:c:desos:{today}") <= 400 * 86400
+    for key in [k async for k in redis.scan_iter("ss:c:*")]:
+        text = key.decode() + repr(await redis.hgetall(key))
+        assert not any(str(i) in text for i in chat_ids), text
+
+
+async def test_stats_command_answers_admins_only(api, redis_url):
+    async with running(api, redis_url, ADMIN_IDS="5001, 5002"):
+        await say(api, 43, "/start plwork", user_id=43)
+        admin = await say(api, 5001, "/stats", user_id=5001)
+        assert admin.startswith("<pre>Campaigns, last 30 day(s)") and "plwork" in admin
+        other = await say(api, 44, "/stats", user_id=44, language_code="en")
+        assert other.startswith("There is no such command")

@@ -155,12 +155,13 @@ class Engine:
         return self._home(session, notice="unknown_command")
 
     def _text(self, session: Session, text: str) -> Reply:
-        if self._sos.search(text, limit=1):
-            return self._tap(session, "s")
         campaign = self._codes.get(normalise_code(text)) if len(text) <= MAX_CODE_TEXT else None
         if campaign:
             # The short code printed beside a QR code, for apps that lost the link's payload.
+            # Checked first: it is exact, and a code like DE-SOS must not read as a help word.
             return self._start(session, parse_payload(campaign, self.catalog))
+        if self._sos.search(text, limit=1):
+            return self._tap(session, "s")
         if not session.lang:
             return self._ask_language(session)
         topics = [t for t in self._topics.search(text, MAX_SUGGESTIONS) if t in self.catalog.nodes]

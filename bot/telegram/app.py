@@ -17,6 +17,7 @@ from aiogram.types import User
 from bot.config import Config
 from bot.conversations import Conversations
 from bot.publish import load_checked, watch
+from bot.stats import MemoryCounter, RedisCounter
 from bot.storage import MemoryStore, RedisStore, SessionStore
 from bot.telegram.handlers import register
 from bot.telegram.profile import set_profile
@@ -80,9 +81,11 @@ async def run_bot(config: Config, stop: asyncio.Event | None = None,
     if gaps:
         log.warning("%d missing translation(s): readers see the fallback language", len(gaps))
     store = build_store(config)
-    conversations = Conversations(engine, store)
+    counter = (RedisCounter.from_url(config.redis_url, config.stats_ttl_days)
+               if config.redis_url else MemoryCounter())
+    conversations = Conversations(engine, store, counter)
     bot = build_bot(config)
-    dispatcher = register(Dispatcher(), conversations)
+    dispatcher = register(Dispatcher(), conversations, config.admin_ids)
     tasks: list[asyncio.Task] = []
     try:
         me = await wait_for_telegram(bot, stop)
@@ -110,3 +113,4 @@ async def run_bot(config: Config, stop: asyncio.Event | None = None,
         await asyncio.gather(*tasks, return_exceptions=True)
         await bot.session.close()
         await store.close()
+        await counter.close()

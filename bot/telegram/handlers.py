@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import logging
 
 from aiogram import Bot, Router
@@ -13,11 +14,13 @@ from aiogram.types import Message as TgMessage
 from bot.conversations import Conversations
 from bot.engine.events import Command, Event, Other, Start, Tap, Text
 from bot.engine.output import Message
+from bot.stats import summary
 from bot.telegram.render import keyboard
 
 log = logging.getLogger("stay_safe.telegram")
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+STATS_DAYS = 30  # what /stats shows
 HARMLESS = ("message is not modified", "query is too old", "query id is invalid")
 # Shown only if the engine itself fails: no content is needed to say it.
 APOLOGY = ("Вибачте, сталася помилка. Надішліть /start.\n"
@@ -62,7 +65,8 @@ def _harmless(exc: TelegramBadRequest) -> bool:
     return any(phrase in exc.message.lower() for phrase in HARMLESS)
 
 
-def register(router: Router, conversations: Conversations) -> Router:
+def register(router: Router, conversations: Conversations,
+             admin_ids: frozenset[int] = frozenset()) -> Router:
     """Wire the handlers onto ``router``: the Dispatcher itself in production (one level of
     routing less per update, measured), or any Router in tests."""
 
@@ -74,6 +78,9 @@ def register(router: Router, conversations: Conversations) -> Router:
             return
         user = message.from_user
         private = message.chat.type == ChatType.PRIVATE
+        if event == Command("stats") and user and user.id in admin_ids:
+            await _send_stats(bot, message.chat.id, conversations)
+            return  # anybody else gets the engine's answer to an unknown command
         key = session_key(message.chat.id, user.id if user else None, private)
         try:
             reply = await conversations.handle(key, event, user.language_code if user else None)
@@ -129,6 +136,13 @@ async def _edit(shown: TgMessage | None, message: Message) -> bool:
     except TelegramBadRequest as exc:
         return _harmless(exc)  # "not modified" means it already shows this screen
     return True
+
+
+async def _send_stats(bot: Bot, chat_id: int, conversations: Conversations) -> None:
+    if conversations.counter is None:
+        return
+    rows = await conversations.counter.rows(conversations.today(), STATS_DAYS)
+    await bot.send_message(chat_id, f"<pre>{html.escape(summary(rows, STATS_DAYS))}</pre>")
 
 
 async def _apologise(bot: Bot, chat_id: int) -> None:

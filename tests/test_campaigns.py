@@ -1,0 +1,78 @@
+"""Deep-link payloads, short codes and the anonymous counts, through the engine."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from bot.content.loader import load_catalog
+from bot.conversations import Conversations
+from bot.engine.events import Start, Tap, Text
+from bot.engine.payload import Preset, normalise_code, parse_payload
+from bot.stats import MemoryCounter, summary, to_csv
+from bot.storage import MemoryStore
+from tests.conftest import PROJECT
+
+CATALOG, _ = load_catalog(PROJECT)
+
+
+@pytest.mark.parametrize(("payload", "expected"), [
+    ("uk-PL-work", Preset("uk", "PL", "work", None)),
+    ("work-PL-uk", Preset("uk", "PL", "work", None)),
+    ("plwork", Preset("uk", "PL", "work", "plwork")),
+    ("plwork-ru", Preset("ru", "PL", "work", "plwork")),           # written parts win
+    ("desos-CZ-registration", Preset("ru", "CZ", "registration", "desos")),
+    ("plwork-X!Y-en", Preset("en", "PL", "work", "plwork")),        # a damaged part is ignored
+    ("uk-ZZ-nowhere-lastyear", Preset("uk", None, None, None)),
+    ("", Preset()),
+    ("-" * 10, Preset()),
+    ("plwork-" + "x" * 60, Preset()),                               # over 64: ignored whole
+])
+def test_payload_grammar(payload, expected):
+    assert parse_payload(payload, CATALOG) == expected
+
+
+@pytest.mark.parametrize("typed", ["PL-WORK", "pl-work", " pl work ", "PL_WORK", "pl–work"])
+def test_short_codes_are_forgiving(typed):
+    assert normalise_code(typed) == "PL-WORK"
+
+
+def test_a_typed_short_code_opens_the_campaign(shipped_engine):
+    reply = shipped_engine.step(None, Text("pl work"))
+    assert reply.node == "work" and reply.session.lang == "uk"
+    assert reply.session.country == "PL" and reply.session.campaign == "plwork"
+    assert "start" in reply.counts
+
+
+def test_counts_name_what_happened_and_nothing_else(shipped_engine):
+    start = shipped_engine.step(None, Start("uago"))
+    assert start.counts == ("start", "lang_uk", "topic_travel_checklist")
+    sos = shipped_engine.step(start.session, Tap("s"))
+    assert sos.counts == ("helplines",)
+    session = shipped_engine.step(sos.session, Tap("n:job_check")).session
+    for index in range(6):
+        reply = shipped_engine.step(session, Tap(f"q:job_check:{index}:0"))
+        session = reply.session
+    assert reply.counts == ("quiz_done",)
+    assert shipped_engine.step(session, Tap("l:en")).counts[0] == "lang_en"
+
+
+async def test_counts_are_kept_per_campaign_and_day_without_any_id(shipped_engine):
+    counter = MemoryCounter()
+    day = dt.date(2026, 11, 23)
+    conversations = Conversations(shipped_engine, MemoryStore(3600), counter, today=lambda: day)
+    await conversations.handle("555", Start("desos"))
+    await conversations.handle("555", Tap("n:work"))
+    await conversations.handle("777", Start("en-PL"))          # no campaign: not counted
+    rows = await counter.rows(day, 1)
+    assert rows == [(day, "desos", "helplines", 1), (day, "desos", "lang_ru", 1),
+                    (day, "desos", "start", 1), (day, "desos", "topic_work", 1)]
+    assert "555" not in repr(rows) and "777" not in repr(rows)
+    assert summary(rows, 1).splitlines()[2].startswith("desos")
+    assert to_csv(rows).splitlines()[0] == "day,campaign,event,count"
+
+
+def test_a_code_containing_sos_opens_its_campaign_not_just_the_helplines(shipped_engine):
+    reply = shipped_engine.step(None, Text("de-sos"))
+    assert reply.session.campaign == "desos" and reply.session.lang == "ru"

@@ -1,0 +1,109 @@
+"""QR codes decode back to the exact link; the SVG draws the same modules; sheets are printable."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import zxingcpp
+from PIL import Image
+
+from bot.cli import main
+from bot.content.loader import load_catalog
+from bot.engine.payload import MAX_PAYLOAD
+from bot.qr import BORDER, campaign_outputs, make_code
+from tests.conftest import PROJECT
+
+CATALOG, _ = load_catalog(PROJECT)
+USERNAME = "staysafe_test_bot"
+
+
+@pytest.fixture(scope="module")
+def outputs(tmp_path_factory):
+    return campaign_outputs(CATALOG, USERNAME, tmp_path_factory.mktemp("qr"))
+
+
+def svg_modules(path: Path) -> set[tuple[int, int]]:
+    """Dark modules drawn by segno's SVG path (horizontal runs: M x y, h n, m dx dy)."""
+    root = ET.parse(path).getroot()
+    (element,) = [e for e in root.iter() if e.tag.endswith("path")]
+    x = y = 0.0
+    dark = set()
+    for command, a, b in re.findall(r"([Mmh])(-?[\d.]+)(?:\s+(-?[\d.]+))?", element.get("d")):
+        if command == "M":
+            x, y = float(a), float(b)
+        elif command == "m":
+            x, y = x + float(a), y + float(b)
+        else:
+            for i in range(int(float(a))):
+                dark.add((int(y - 0.5) - BORDER, int(x) + i - BORDER))
+            x += float(a)
+    return dark
+
+
+def test_every_campaign_gets_a_code_that_decodes_to_its_exact_link(outputs):
+    assert {o.link for o in outputs} == {f"https://t.me/{USERNAME}?start={c}"
+                                        for c in CATALOG.campaigns}
+    for output in outputs:
+        (decoded,) = zxingcpp.read_barcodes(Image.open(output.png))
+        assert decoded.text == output.link
+        assert decoded.format == zxingcpp.BarcodeFormat.QRCode
+
+
+def test_the_svg_is_well_formed_and_draws_the_same_modules(outputs):
+    for output in outputs:
+        matrix = make_code(output.link).matrix
+        expected = {(r, c) for r, row in enumerate(matrix) for c, v in enumerate(row) if v}
+        assert svg_modules(output.svg) == expected
+
+
+class _Collect(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.text, self.stack, self.lang = [], [], None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "html":
+            self.lang = dict(attrs).get("lang")
+        if tag not in ("meta", "br", "path", "rect"):
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag):
+        if tag in ("meta", "br", "path", "rect"):
+            return
+        assert self.stack and self.stack.pop() == tag, f"unbalanced </{tag}>"
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def test_each_sheet_is_in_its_campaigns_language_with_code_link_and_short_code(outputs):
+    for output in outputs:
+        campaign = CATALOG.campaigns[output.link.rsplit("=", 1)[1]]
+        parser = _Collect()
+        parser.feed(output.sheet.read_text(encoding="utf-8"))
+        assert parser.stack == [] and parser.lang == campaign.lang
+        text = " ".join(parser.text)
+        assert campaign.code in text and output.link in text and f"@{USERNAME}" in text
+        assert str(CATALOG.ui[campaign.lang]["sheet_scan"]) in text
+        assert "<svg" in output.sheet.read_text(encoding="utf-8")
+
+
+def test_every_campaign_link_fits_telegrams_payload_limit():
+    for campaign in CATALOG.campaigns.values():
+        assert len(campaign.id) <= MAX_PAYLOAD
+
+
+def test_qr_for_one_payload_and_refusal_of_a_bad_one(tmp_path, capsys):
+    assert main(["qr", "--username", USERNAME, "--payload", "ru-DE-helplines",
+                 "--out", str(tmp_path)]) == 0
+    (decoded,) = zxingcpp.read_barcodes(Image.open(tmp_path / "ru-DE-helplines.png"))
+    assert decoded.text == f"https://t.me/{USERNAME}?start=ru-DE-helplines"
+    assert main(["qr", "--username", USERNAME, "--payload", "x" * 65,
+                 "--out", str(tmp_path)]) == 2
+    assert main(["qr", "--username", USERNAME, "--payload", "uk PL",
+                 "--out", str(tmp_path)]) == 2
+    assert "at most 64 characters" in capsys.readouterr().err
