@@ -355,3 +355,22 @@ async def test_stats_command_answers_admins_only(api, redis_url):
         assert admin.startswith("<pre>Campaigns, last 30 day(s)") and "plwork" in admin
         other = await say(api, 44, "/stats", user_id=44, language_code="en")
         assert other.startswith("There is no such command")
+
+
+async def test_a_bug_in_the_engine_still_gets_the_person_an_answer(api, redis_url, monkeypatch):
+    from bot.engine.events import Text
+    from bot.engine.runtime import Engine
+
+    original = Engine.step
+
+    def broken(self, session, event, lang_hint=None):
+        if event == Text("boom"):
+            raise RuntimeError("a bug")
+        return original(self, session, event, lang_hint)
+
+    monkeypatch.setattr(Engine, "step", broken)
+    async with running(api, redis_url):
+        await say(api, 45, "/start en")
+        answer = await say(api, 45, "boom")
+        assert "Sorry, something went wrong. Send /start." in answer
+        assert title("work", "en") in await tap(api, 45, "n:work")
