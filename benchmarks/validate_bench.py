@@ -32,26 +32,36 @@ def _rename(spec: dict, suffix: str, ids: set[str]) -> dict:
 
 
 def make_large(target: Path) -> int:
+    """Copy flows/ and content/, then add COPIES renamed copies of every screen and its texts."""
     shutil.copytree(ROOT / "flows", target / "flows")
     shutil.copytree(ROOT / "content", target / "content")
-    flows = yaml.safe_load((ROOT / "flows/main.yaml").read_text(encoding="utf-8"))
+    skip = {"settings.yaml", "facts.yaml", "campaigns.yaml"}
+    flow_files = [p for p in sorted((ROOT / "flows").glob("*.yaml")) if p.name not in skip]
+    flows = {}
+    for path in flow_files:
+        flows.update(yaml.safe_load(path.read_text(encoding="utf-8")))
     ids = set(flows) - {"language", "country"}
+    langs = [d.name for d in sorted((ROOT / "content").iterdir()) if d.is_dir()]
+    texts = {lang: {} for lang in langs}
+    for lang in langs:
+        for path in sorted((ROOT / "content" / lang).glob("*.yaml")):
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            texts[lang].update({k: v for k, v in data.items() if k in ids})
     for k in range(1, COPIES + 1):
         suffix = f"_x{k}"
         copy = {node_id + suffix: _rename(spec, suffix, ids)
                 for node_id, spec in flows.items() if node_id in ids}
         (target / f"flows/copy{k}.yaml").write_text(yaml.safe_dump(copy, allow_unicode=True),
                                                     encoding="utf-8")
-        for lang_dir in (target / "content").iterdir():
-            texts = yaml.safe_load((ROOT / "content" / lang_dir.name / "main.yaml")
-                                   .read_text(encoding="utf-8"))
-            copied = {node_id + suffix: spec for node_id, spec in texts.items() if node_id in ids}
-            (lang_dir / f"copy{k}.yaml").write_text(yaml.safe_dump(copied, allow_unicode=True),
-                                                    encoding="utf-8")
-    main = flows
+        for lang in langs:
+            copied = {node_id + suffix: spec for node_id, spec in texts[lang].items()}
+            (target / "content" / lang / f"copy{k}.yaml").write_text(
+                yaml.safe_dump(copied, allow_unicode=True), encoding="utf-8")
+    home_file = next(p for p in flow_files if "home" in yaml.safe_load(p.read_text()))
+    main = yaml.safe_load(home_file.read_text(encoding="utf-8"))
     main["home"]["buttons"] = main["home"]["buttons"] + [f"home_x{k}" for k in range(1, 10)]
-    (target / "flows/main.yaml").write_text(yaml.safe_dump(main, allow_unicode=True),
-                                            encoding="utf-8")
+    (target / "flows" / home_file.name).write_text(yaml.safe_dump(main, allow_unicode=True),
+                                                   encoding="utf-8")
     return len(flows) + len(ids) * COPIES
 
 

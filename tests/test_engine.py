@@ -216,3 +216,12 @@ def test_engine_is_deterministic(base_engine):
     first = [dataclasses.asdict(talk(base_engine, *events[:i + 1])) for i in range(len(events))]
     second = [dataclasses.asdict(talk(base_engine, *events[:i + 1])) for i in range(len(events))]
     assert first == second
+
+
+def test_phrase_keywords_need_all_their_words(shipped_engine):
+    def suggested(text):
+        return actions(shipped_engine.step(Session(lang="uk", node="home"), Text(text)))
+
+    assert "n:registration" in suggested("тимчасового захисту")
+    assert "n:work_wage" not in suggested("мінімальна")  # one word of "мінімальна зарплата"
+    assert "n:work_wage" in suggested("яка мінімальна зарплата в Польщі")

@@ -58,14 +58,16 @@ class KeywordIndex:
 
     def __init__(self) -> None:
         self._single: dict[str, set[str]] = defaultdict(set)
-        self._phrases: list[tuple[tuple[str, ...], str]] = []
+        # Phrases are filed under their first stem, so only those whose first word was typed
+        # are checked word by word.
+        self._phrases: dict[str, list[tuple[tuple[str, ...], str]]] = defaultdict(list)
 
     def add(self, keyword: str, topic: str) -> None:
         stems = tuple(_stem(w) for w in words(keyword))
         if len(stems) == 1:
             self._single[stems[0]].add(topic)
         elif stems:
-            self._phrases.append((stems, topic))
+            self._phrases[stems[0]].append((stems, topic))
 
     @staticmethod
     def _matches(word: str, stem: str) -> bool:
@@ -75,16 +77,19 @@ class KeywordIndex:
         """Best topics first (most keywords matched), at most ``limit``."""
         typed = words(text)
         scores: dict[str, int] = defaultdict(int)
+        phrases = []
         for word in typed:
             hit: set[str] = set()
             for length in range(min(len(word), MIN_STEM), len(word) + 1):
-                topics = self._single.get(word[:length])
-                if topics and (length >= MIN_STEM or length == len(word)):
-                    hit |= topics
+                if length < MIN_STEM and length != len(word):
+                    continue
+                prefix = word[:length]
+                hit |= self._single.get(prefix, set())
+                phrases.extend(self._phrases.get(prefix, ()))
             for topic in hit:
                 scores[topic] += 1
-        for stems, topic in self._phrases:
-            if all(any(self._matches(w, s) for w in typed) for s in stems):
+        for stems, topic in set(phrases):
+            if all(any(self._matches(w, s) for w in typed) for s in stems[1:]):
                 scores[topic] += len(stems)
         ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
         return [topic for topic, _ in ranked[:limit]]
