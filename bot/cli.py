@@ -104,14 +104,22 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_report(args: argparse.Namespace) -> int:
+def _catalog(root: Path):
+    """The catalog under ``root``, or None after printing why it cannot be read."""
     from bot.content.loader import load_catalog
-    from bot.content.report import content_report
 
-    catalog, problems = load_catalog(Path(args.root))
+    catalog, problems = load_catalog(root)
     if catalog is None:
         for problem in problems:
             print(problem, file=sys.stderr)
+    return catalog
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from bot.content.report import content_report
+
+    catalog = _catalog(Path(args.root))
+    if catalog is None:
         return 1
     text = content_report(catalog)
     if args.output:
@@ -149,7 +157,6 @@ def _bot_username(args: argparse.Namespace) -> str | None:
 
 
 def cmd_qr(args: argparse.Namespace) -> int:
-    from bot.content.loader import load_catalog
     from bot.engine.payload import MAX_PAYLOAD, PART_RE
     from bot.qr import campaign_outputs, deep_link, write_code
 
@@ -169,10 +176,8 @@ def cmd_qr(args: argparse.Namespace) -> int:
         png, svg = write_code(link, out, payload)
         print(f"{link}\n  {png}\n  {svg}")
         return 0
-    catalog, problems = load_catalog(Path(args.root))
+    catalog = _catalog(Path(args.root))
     if catalog is None:
-        for problem in problems:
-            print(problem, file=sys.stderr)
         return 1
     outputs = campaign_outputs(catalog, username, out, only=args.campaign)
     if not outputs:
