@@ -11,10 +11,13 @@ import asyncio
 import contextlib
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.content.problems import SOFT_CODES, Problem, blocking
 from bot.content.validate import validate
-from bot.engine.runtime import Engine
+
+if TYPE_CHECKING:
+    from bot.engine.runtime import Engine
 
 log = logging.getLogger("stay_safe.content")
 
@@ -24,9 +27,9 @@ def load_checked(root: Path) -> tuple[Engine | None, list[Problem], list[Problem
     report = validate(root)
     fatal = blocking(report.problems)
     gaps = [p for p in report.problems if p.code in SOFT_CODES]
-    if fatal or report.catalog is None:
+    if fatal or report.engine is None:
         return None, fatal, gaps
-    return Engine(report.catalog), fatal, gaps
+    return report.engine, fatal, gaps  # its screens are already rendered by the checks
 
 
 def snapshot(root: Path) -> tuple:

@@ -12,6 +12,7 @@ import re
 from collections import Counter, deque
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.content.html import MAX_MESSAGE_UTF16, check_html, to_plain, utf16_length
 from bot.content.loader import load_catalog
@@ -19,6 +20,9 @@ from bot.content.model import DEFAULT_VARIANT, Catalog
 from bot.content.problems import ERROR, WARNING, Problem, sort_key
 from bot.content.texts import FACT_ATTRIBUTES, PLACEHOLDER, RUNTIME_VARIABLES
 from bot.content.yamlsafe import Pos, Text
+
+if TYPE_CHECKING:
+    from bot.engine.runtime import Engine
 
 MAX_CALLBACK_BYTES = 64
 MAX_LABEL_CHARS = 30
@@ -39,6 +43,9 @@ PHONE_VALUE_RE = re.compile(r"^\+?[0-9][0-9 ]*[0-9]$")
 class Report:
     problems: list[Problem]
     catalog: Catalog | None
+    # The engine the rendering checks ran on (None when errors stopped them before): every
+    # screen is already rendered and cached in it, so publishing content reuses it.
+    engine: Engine | None = None
 
     @property
     def errors(self) -> list[Problem]:
@@ -320,7 +327,7 @@ class _Checks:
                        "as {fact_id}")
 
     # ------------------------------------------------------------ rendering
-    def rendering(self) -> None:
+    def rendering(self) -> Engine:
         from bot.engine.runtime import Engine
         from bot.engine.session import Session
 
@@ -341,6 +348,7 @@ class _Checks:
                         session = state.evolve(lang=lang, country=country, node=node.id)
                         message = engine.render(session)
                         self._message(node, lang, country, message, reported)
+        return engine
 
     def _varies_by_country(self, node) -> bool:
         if node.kind in ("country", "helplines") or node.phones:
@@ -405,6 +413,7 @@ def validate(root: Path, today: dt.date | None = None) -> Report:
     from bot.engine.runtime import UI_KEYS
 
     catalog, problems = load_catalog(root)
+    engine = None
     if catalog is not None:
         unreadable = {p.pos.file.split("/")[1] for p in problems
                       if p.code == "yaml" and p.pos.file.startswith("content/")}
@@ -414,6 +423,6 @@ def validate(root: Path, today: dt.date | None = None) -> Report:
         checks.texts(UI_KEYS)
         if not [p for p in problems + checks.problems if p.severity == ERROR
                 and p.code != "missing-text"]:
-            checks.rendering()
+            engine = checks.rendering()
         problems = problems + checks.problems
-    return Report(sorted(set(problems), key=sort_key), catalog)
+    return Report(sorted(set(problems), key=sort_key), catalog, engine)
