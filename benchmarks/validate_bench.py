@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.content.validate import validate
+from bot.checks.validate import validate
 
 ROOT = Path(__file__).resolve().parent.parent
 COPIES = 9

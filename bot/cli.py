@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from bot.content.validate import validate
+from bot.checks.validate import validate
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -116,7 +116,7 @@ def _catalog(root: Path):
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from bot.content.report import content_report
+    from bot.checks.report import content_report
 
     catalog = _catalog(Path(args.root))
     if catalog is None:

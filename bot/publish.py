@@ -13,8 +13,8 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.checks.validate import validate
 from bot.content.problems import SOFT_CODES, Problem, blocking
-from bot.content.validate import validate
 
 if TYPE_CHECKING:
     from bot.engine.runtime import Engine

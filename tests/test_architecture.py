@@ -31,3 +31,42 @@ def test_the_check_itself_sees_a_forbidden_import(tmp_path: Path):
     sample = tmp_path / "sample.py"
     sample.write_text("import os\nfrom aiogram import Bot\nimport redis.asyncio as r\n")
     assert imported_modules(sample) & FORBIDDEN == {"aiogram", "redis"}
+
+
+# Packages and the packages of ours each may import: arrows point down only (docs/architecture.md).
+LAYERS = {
+    "content": set(),
+    "engine": {"content"},
+    "checks": {"content", "engine"},
+}
+
+
+def project_imports(path: Path) -> set[str]:
+    """The ``bot.<package>`` names a file imports (absolute imports only)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = set()
+    for node in ast.walk(tree):
+        modules = []
+        if isinstance(node, ast.Import):
+            modules = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            modules = [node.module]
+        names.update(m.split(".")[1] for m in modules if m.startswith("bot.") and "." in m)
+    return names
+
+
+def test_lower_layers_never_import_higher_ones():
+    bot = ENGINE.parent
+    offenders = {}
+    for package, allowed in LAYERS.items():
+        for path in sorted((bot / package).rglob("*.py")):
+            wrong = project_imports(path) - allowed - {package}
+            if wrong:
+                offenders[f"{package}/{path.name}"] = wrong
+    assert offenders == {}
+
+
+def test_the_layer_check_sees_an_upward_import(tmp_path: Path):
+    sample = tmp_path / "sample.py"
+    sample.write_text("from bot.engine.runtime import Engine\nimport bot.checks.validate\n")
+    assert project_imports(sample) == {"engine", "checks"}

@@ -6,9 +6,9 @@ import re
 
 import pytest
 
+from bot.checks.report import content_report
 from bot.content.html import to_plain
 from bot.content.loader import load_catalog
-from bot.content.report import content_report
 from bot.content.texts import format_fact
 from bot.engine.session import Session
 from tests.conftest import PROJECT

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.content.validate import validate
+from bot.checks.validate import validate
 from tests.conftest import FIXTURES
 
 TODAY = dt.date(2026, 11, 23)

@@ -12,7 +12,6 @@ import re
 from collections import Counter, deque
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from bot.content.html import MAX_MESSAGE_UTF16, check_html, to_plain, utf16_length
 from bot.content.loader import load_catalog
@@ -20,9 +19,8 @@ from bot.content.model import DEFAULT_VARIANT, Catalog
 from bot.content.problems import ERROR, WARNING, Problem, sort_key
 from bot.content.texts import FACT_ATTRIBUTES, PLACEHOLDER, RUNTIME_VARIABLES
 from bot.content.yamlsafe import Pos, Text
-
-if TYPE_CHECKING:
-    from bot.engine.runtime import Engine
+from bot.engine.runtime import UI_KEYS, Engine
+from bot.engine.session import Session
 
 MAX_CALLBACK_BYTES = 64
 MAX_LABEL_CHARS = 30
@@ -328,9 +326,6 @@ class _Checks:
 
     # ------------------------------------------------------------ rendering
     def rendering(self) -> Engine:
-        from bot.engine.runtime import Engine
-        from bot.engine.session import Session
-
         engine = Engine(self.catalog)
         all_countries = (None, *self.settings.countries)
         for node in self.catalog.nodes.values():
@@ -410,8 +405,6 @@ def _difference(first: list[str], other: list[str], first_lang: str, lang: str) 
 
 def validate(root: Path, today: dt.date | None = None) -> Report:
     """Every problem of the content under ``root``, sorted by file and line."""
-    from bot.engine.runtime import UI_KEYS
-
     catalog, problems = load_catalog(root)
     engine = None
     if catalog is not None:
