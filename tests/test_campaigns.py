@@ -9,7 +9,7 @@ import pytest
 from bot.content.loader import load_catalog
 from bot.conversations import Conversations
 from bot.engine.events import Start, Tap, Text
-from bot.engine.payload import Preset, normalise_code, parse_payload
+from bot.engine.payload import MAX_PAYLOAD, Preset, normalise_code, parse_payload
 from bot.stats import MemoryCounter, summary, to_csv
 from bot.storage import MemoryStore
 from tests.conftest import PROJECT
@@ -76,3 +76,10 @@ async def test_counts_are_kept_per_campaign_and_day_without_any_id(shipped_engin
 def test_a_code_containing_sos_opens_its_campaign_not_just_the_helplines(shipped_engine):
     reply = shipped_engine.step(None, Text("de-sos"))
     assert reply.session.campaign == "desos" and reply.session.lang == "ru"
+
+
+def test_a_payload_of_exactly_64_characters_is_read_and_65_is_not():
+    tail = "-" + "x" * (MAX_PAYLOAD - len("uk-PL-work") - 1)
+    assert len("uk-PL-work" + tail) == MAX_PAYLOAD
+    assert parse_payload("uk-PL-work" + tail, CATALOG) == Preset("uk", "PL", "work", None)
+    assert parse_payload("uk-PL-work" + tail + "x", CATALOG) == Preset()

@@ -93,6 +93,9 @@ class _Checks:
                                f"'{result.node}'")
             if node.kind == "quiz" and node.results and node.results[0].min_score > 0:
                 self.error(node.pos, f"quiz '{node.id}' needs a result with min: 0")
+            if len(node.results) == 1 and any(q.decisive for q in node.questions):
+                self.error(node.pos, f"quiz '{node.id}' has decisive questions, which lead to "
+                           "its highest result, but only one result: add the others")
             for variant, ids in node.phones.items():
                 pos = node.phones_pos[variant]
                 if variant != DEFAULT_VARIANT and variant not in s.countries:

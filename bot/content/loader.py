@@ -331,11 +331,17 @@ def _read_node(node_id: str, spec: Map, key_pos: Pos, out: _Collector) -> Node |
             q = out.mapping(q, spec["questions"].item_pos[index], f"question of {node_id}")
             if q is None:
                 continue
-            out.unknown_fields(q, {"id", "weight"}, f"question of {node_id}")
-            qid = out.text(q, "id", f"question of {node_id}")
-            weight = out.integer(q, "weight", f"question of {node_id}")
+            what_q = f"question of {node_id}"
+            out.unknown_fields(q, {"id", "weight", "decisive"}, what_q)
+            qid = out.text(q, "id", what_q)
+            decisive = q.get("decisive", False)
+            if not isinstance(decisive, bool):
+                out.error(q.value_pos["decisive"], f"'decisive' of {what_q} must be yes or no "
+                          f"(true/false), got {_describe(decisive)}")
+                decisive = False
+            weight = out.integer(q, "weight", what_q, 0 if decisive else None)
             if qid and weight is not None:
-                questions.append(Question(str(qid), weight))
+                questions.append(Question(str(qid), weight, decisive))
         for index, r in enumerate(_seq(spec, "results", what, out)):
             r = out.mapping(r, spec["results"].item_pos[index], f"result of {node_id}")
             if r is None:

@@ -19,8 +19,12 @@ DEFAULT_VARIANT = "default"
 
 @dataclass(frozen=True)
 class Question:
+    """A yes/no question. "Yes" adds ``weight``; a "yes" to a ``decisive`` question leads to
+    the quiz's highest result whatever the total (a passport kept, a fee for the job)."""
+
     id: str
     weight: int
+    decisive: bool = False
 
 
 @dataclass(frozen=True)

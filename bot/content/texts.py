@@ -22,8 +22,7 @@ from bot.content.model import Fact
 PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_]*)(?:\.([A-Za-z_]+))?\}")
 FACT_ATTRIBUTES = ("checked", "source")
 # Values the engine supplies while talking; everything else must be a fact id.
-RUNTIME_VARIABLES = frozenset({"country", "language", "n", "total", "score", "max_score", "done",
-                               "code", "bot"})
+RUNTIME_VARIABLES = frozenset({"country", "language", "n", "total", "done", "code", "bot"})
 
 
 def placeholders(template: str) -> set[str]:

@@ -7,11 +7,14 @@ Button actions (Telegram callback data, at most 64 bytes):
   ``n:<node>`` open · ``b`` back · ``h`` home · ``s`` helplines (SOS) · ``l:<lang>`` language ·
   ``c:<CC>`` country · ``q:<node>:<i>:<1|0>`` quiz answer · ``k:<node>:<i>`` tick an item ·
   ``f`` forget me (asks) · ``f:y`` forget me (confirmed)
+Callback data comes from the person's app and may be forged: it is parsed with explicit ASCII
+patterns, and anything else leads home with the "stale button" notice.
 """
 
 from __future__ import annotations
 
 import html
+import re
 
 from bot.content.model import DEFAULT_VARIANT, Catalog, Node
 from bot.content.texts import Formatter, country_name, language_name
@@ -19,7 +22,7 @@ from bot.engine.events import Command, Event, Start, Tap, Text
 from bot.engine.output import Button, Message, Reply
 from bot.engine.payload import Preset, normalise_code, parse_payload
 from bot.engine.search import KeywordIndex
-from bot.engine.session import Session
+from bot.engine.session import MAX_STARTED, Session
 
 # Interface texts every language must define in ``content/<lang>/*.yaml`` under ``ui:``.
 UI_KEYS = (
@@ -36,6 +39,8 @@ MAX_CODE_TEXT = 30  # longer messages are never a short code
 COUNTRY_COLUMNS = 2
 PHONE_COLUMNS = 2
 CHECK_COLUMNS = 4
+_ANSWER = re.compile(r"([a-z][a-z0-9_]*):([0-9]{1,2}):([01])")
+_TICK = re.compile(r"([a-z][a-z0-9_]*):([0-9]{1,2})")
 
 
 class Engine:
@@ -47,7 +52,7 @@ class Engine:
         self.format = Formatter(catalog.facts)
         self.default_lang = self.settings.languages[0]
         self._topics = KeywordIndex()
-        self._sos = KeywordIndex()
+        self._help_words = KeywordIndex()
         for lang, texts in catalog.texts.items():
             for node_id, node_texts in texts.items():
                 if node_id not in catalog.nodes:
@@ -55,12 +60,7 @@ class Engine:
                 for keyword in node_texts.keywords:
                     self._topics.add(keyword, node_id)
             for word in catalog.sos_words.get(lang, ()):
-                self._sos.add(word, self.settings.sos)
-        # Result screens of a quiz show the score, so they are not cached like other screens.
-        self._max_scores = {
-            result.node: sum(q.weight for q in node.questions if q.weight > 0)
-            for node in catalog.nodes.values() if node.kind == "quiz" for result in node.results
-        }
+                self._help_words.add(word, self.settings.sos)
         self._static: dict[tuple[str, str, str | None], Message] = {}
         self._codes = {c.code: c.id for c in catalog.campaigns.values()}
         self._quiz_of_result = {r.node: n.id for n in catalog.nodes.values() for r in n.results}
@@ -68,7 +68,7 @@ class Engine:
     # ---------------------------------------------------------------- entry point
     def step(self, session: Session | None, event: Event, lang_hint: str | None = None) -> Reply:
         """Handle one event. ``lang_hint`` is the user's app language, used only for new people."""
-        before = session or Session()
+        before = self._reconciled(session or Session())
         session = before
         if session.lang not in self.settings.languages:
             session = session.evolve(lang=self._hinted(lang_hint))
@@ -84,11 +84,43 @@ class Engine:
             reply = self._home(session, notice="non_text")
         return self._counted(before, reply)
 
+    def _reconciled(self, session: Session) -> Session:
+        """The session made to fit the content in use, which may have changed since it was
+        saved (a live reload can shorten a quiz or a checklist, or remove a screen)."""
+        node = self.catalog.nodes.get(session.node or "")
+        changes: dict = {}
+        if node is not None and node.kind == "quiz":
+            size = len(node.questions)
+            if session.quiz_index >= size:
+                changes["quiz_index"] = size - 1
+            if session.quiz_yes >> size:
+                changes["quiz_yes"] = session.quiz_yes & ((1 << size) - 1)
+        elif session.quiz_index or session.quiz_yes:
+            changes.update(quiz_index=0, quiz_yes=0)
+        if session.checks:
+            checks = {}
+            for node_id, mask in session.checks.items():
+                checklist = self.catalog.nodes.get(node_id)
+                if checklist is not None and checklist.kind == "checklist":
+                    mask &= (1 << len(checklist.items)) - 1
+                    if mask:
+                        checks[node_id] = mask
+            if checks != session.checks:
+                changes["checks"] = checks
+        return session.evolve(**changes) if changes else session
+
     def _counted(self, before: Session, reply: Reply) -> Reply:
-        """Name what happened, for anonymous counts per campaign (no one is identified)."""
+        """Name what happened, for anonymous counts per campaign (no one is identified).
+
+        A campaign's ``start`` counts once per session, so following two posters' links in
+        turn does not inflate either count.
+        """
         after, counts = reply.session, []
-        if after.campaign and after.campaign != before.campaign:
+        if after.campaign and after.campaign not in before.started and not reply.erase:
             counts.append("start")
+            started = (*after.started, after.campaign)[-MAX_STARTED:]
+            reply = Reply(reply.messages, after.evolve(started=started), reply.erase, reply.node)
+            after = reply.session
         if after.lang and after.lang != before.lang:
             counts.append(f"lang_{after.lang}")
         if reply.node and reply.node != before.node:
@@ -112,14 +144,23 @@ class Engine:
         target = preset.topic
         if not session.lang:
             return self._ask_language(session, then=target)
-        session = session.evolve(history=(), quiz_index=0, quiz_score=0)
+        session = session.evolve(history=(), quiz_index=0, quiz_yes=0)
         return self._open(session, target or self.settings.start, push=False)
+
+    def _sos(self, session: Session) -> Reply:
+        """The helplines at once, even before a language is chosen: a person in danger is
+        never asked anything first (they see the first language; the choice comes later)."""
+        if session.lang:
+            return self._open(session, self.settings.sos)
+        history = (*session.history, session.node) if session.node else session.history
+        session = session.evolve(node=self.settings.sos, history=history[-1:])
+        message = self.render(session.evolve(lang=self.default_lang))
+        return Reply((message,), session, node=self.settings.sos)
 
     def _tap(self, session: Session, data: str) -> Reply:
         kind, _, rest = data.partition(":")
-        if kind == "s":
-            return self._open(session.evolve(lang=session.lang or self.default_lang),
-                              self.settings.sos)
+        if kind == "s" and not rest:
+            return self._sos(session)
         if kind == "l" and rest in self.settings.languages:
             return self._after_choice(session.evolve(lang=rest))
         if not session.lang:
@@ -145,7 +186,7 @@ class Engine:
         if name == FORGET_COMMAND:
             return self._confirm_forget(session) if session.lang else self._forget(session)
         if target == self.settings.sos:
-            return self._tap(session, "s")
+            return self._sos(session)
         if not session.lang:
             return self._ask_language(session)
         if target in self.catalog.nodes:
@@ -160,8 +201,8 @@ class Engine:
             # The short code printed beside a QR code, for apps that lost the link's payload.
             # Checked first: it is exact, and a code like DE-SOS must not read as a help word.
             return self._start(session, parse_payload(campaign, self.catalog))
-        if self._sos.search(text, limit=1):
-            return self._tap(session, "s")
+        if self._help_words.search(text, limit=1):
+            return self._sos(session)
         if not session.lang:
             return self._ask_language(session)
         topics = [t for t in self._topics.search(text, MAX_SUGGESTIONS) if t in self.catalog.nodes]
@@ -181,7 +222,7 @@ class Engine:
             session = session.evolve(history=history)
         session = session.evolve(node=node_id)
         if self.catalog.nodes[node_id].kind == "quiz":
-            session = session.evolve(quiz_index=0, quiz_score=0)
+            session = session.evolve(quiz_index=0, quiz_yes=0)
         return Reply((self.render(session),), session, node=node_id)
 
     def _back(self, session: Session) -> Reply:
@@ -243,46 +284,39 @@ class Engine:
 
     # ---------------------------------------------------------------- quiz and checklist
     def _answer(self, session: Session, rest: str) -> Reply:
-        node_id, _, tail = rest.partition(":")
-        index_text, _, answer = tail.partition(":")
-        node = self.catalog.nodes.get(node_id)
+        match = _ANSWER.fullmatch(rest)
+        node = self.catalog.nodes.get(match.group(1)) if match else None
         if node is None or node.kind != "quiz":
             return self._home(session, notice="stale_button")
-        if session.node != node_id or index_text != str(session.quiz_index):
+        index, yes = int(match.group(2)), match.group(3) == "1"
+        if session.node != node.id or index != session.quiz_index:
             # An answer from an older message: show where this quiz really stands.
-            if session.node != node_id:
-                return self._open(session, node_id)
-            return Reply((self.render(session),), session, node=node_id)
-        question = node.questions[session.quiz_index]
-        score = session.quiz_score + (question.weight if answer == "1" else 0)
-        index = session.quiz_index + 1
-        if index < len(node.questions):
-            session = session.evolve(quiz_index=index, quiz_score=score)
-            return Reply((self.render(session),), session, node=node_id)
-        result = node.results[0].node
-        for candidate in node.results:
-            if score >= candidate.min_score:
-                result = candidate.node
-        # The score stays in the session so the result screen can show it again after "back".
-        return self._open(session.evolve(quiz_index=0, quiz_score=score), result)
+            if session.node != node.id:
+                return self._open(session, node.id)
+            return Reply((self.render(session),), session, node=node.id)
+        answers = session.quiz_yes | (1 << index) if yes else session.quiz_yes
+        if index + 1 < len(node.questions):
+            session = session.evolve(quiz_index=index + 1, quiz_yes=answers)
+            return Reply((self.render(session),), session, node=node.id)
+        return self._open(session.evolve(quiz_index=0, quiz_yes=0), quiz_result(node, answers))
 
     def _tick(self, session: Session, rest: str) -> Reply:
-        node_id, _, index_text = rest.partition(":")
-        node = self.catalog.nodes.get(node_id)
-        if node is None or node.kind != "checklist" or not index_text.isdigit():
+        match = _TICK.fullmatch(rest)
+        node = self.catalog.nodes.get(match.group(1)) if match else None
+        if node is None or node.kind != "checklist":
             return self._home(session, notice="stale_button")
-        index = int(index_text)
+        index = int(match.group(2))
         checks = dict(session.checks)
         if index < len(node.items):
-            checks[node_id] = checks.get(node_id, 0) ^ (1 << index)
-        session = session.evolve(node=node_id, checks={k: v for k, v in checks.items() if v})
-        return Reply((self.render(session),), session, node=node_id)
+            checks[node.id] = checks.get(node.id, 0) ^ (1 << index)
+        session = session.evolve(node=node.id, checks={k: v for k, v in checks.items() if v})
+        return Reply((self.render(session),), session, node=node.id)
 
     # ---------------------------------------------------------------- rendering
     def render(self, session: Session) -> Message:
         """The screen for ``session.node`` in the session's language and country."""
         node = self.catalog.nodes[session.node]
-        if node.kind in ("quiz", "checklist") or node.id in self._max_scores:
+        if node.kind in ("quiz", "checklist"):
             return self._render(node, session)
         key = (node.id, session.lang, session.country)
         message = self._static.get(key)
@@ -293,9 +327,7 @@ class Engine:
     def _render(self, node: Node, session: Session) -> Message:
         lang, country = session.lang, session.country
         variables = {"country": html.escape(self._country_label(country, lang)),
-                     "language": html.escape(language_name(lang)),
-                     "score": str(session.quiz_score),
-                     "max_score": str(self._max_scores.get(node.id, 0))}
+                     "language": html.escape(language_name(lang))}
         template, used = self._text_template(node.id, lang, country)
         fallbacks = {used}
         rows: list[tuple[Button, ...]] = []
@@ -418,3 +450,20 @@ def _tick_mark(mask: int, index: int) -> str:
 
 def _chunk(buttons: list[Button], size: int) -> list[tuple[Button, ...]]:
     return [tuple(buttons[i:i + size]) for i in range(0, len(buttons), size)]
+
+
+def quiz_result(quiz: Node, answers: int) -> str:
+    """The result screen for a quiz's answers (bit i set: "yes" to question i).
+
+    A "yes" to a decisive question (the employer keeps your passport, you must pay for the job)
+    leads to the highest result on its own; otherwise the weights of the "yes" answers add up
+    and the highest result whose ``min`` the total reaches is chosen.
+    """
+    yes = [q for i, q in enumerate(quiz.questions) if answers >> i & 1]
+    if any(q.decisive for q in yes):
+        return quiz.results[-1].node
+    score, result = sum(q.weight for q in yes), quiz.results[0].node
+    for candidate in quiz.results:  # sorted by min
+        if score >= candidate.min_score:
+            result = candidate.node
+    return result
