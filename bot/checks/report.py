@@ -79,10 +79,32 @@ def content_report(catalog: Catalog) -> str:
             for fact_id in ids:
                 used[fact_id].add(node.id)
     lines += ["## Facts and their sources", "",
-              "| fact | kind | value | checked | source | shown on |", "|---|---|---|---|---|---|"]
+              "| fact | kind | value | source | source's date | confirmed by a person | "
+              "review by | shown on |", "|---|---|---|---|---|---|---|---|"]
     for fact in sorted(catalog.facts.values(), key=lambda f: f.id):
         value = str(fact.value) + (f" {fact.currency}" if fact.currency else "")
         screens = ", ".join(sorted(used.get(fact.id, ()))) or "—"
-        lines.append(f"| {fact.id} | {fact.kind} | {value.replace('|', '/')} | "
-                     f"{fact.checked.isoformat()} | {fact.source.replace('|', '/')} | {screens} |")
+        lines.append(f"| {fact.id} | {fact.kind} | {_cell(value)} | {_cell(_source(fact))} | "
+                     f"{fact.source_date or 'none shown'} | "
+                     f"{fact.checked.isoformat() if fact.checked else 'not yet'} | "
+                     f"{fact.review_by.isoformat()} | {screens} |")
+    lines += ["", "## Review calendar", "",
+              "Every fact by the date it must be looked at again; on the same date, the oldest "
+              "sources first (a source that shows no date counts as oldest).", "",
+              "| review by | fact | value | source's date | source |", "|---|---|---|---|---|"]
+    for fact in sorted(catalog.facts.values(),
+                       key=lambda f: (f.review_by, f.source_date or "", f.id)):
+        value = str(fact.value) + (f" {fact.currency}" if fact.currency else "")
+        lines.append(f"| {fact.review_by.isoformat()} | {fact.id} | {_cell(value)} | "
+                     f"{fact.source_date or 'none shown'} | {_cell(_source(fact))} |")
     return "\n".join(lines) + "\n"
+
+
+def _source(fact) -> str:
+    source = fact.source
+    parts = [source.organisation, source.page, source.address]
+    return ", ".join(p for p in parts if p)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "/").replace("\n", " ")

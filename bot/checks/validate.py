@@ -16,10 +16,10 @@ from pathlib import Path
 from bot.content.html import MAX_MESSAGE_UTF16, check_html, to_plain, utf16_length
 from bot.content.loader import load_catalog
 from bot.content.model import DEFAULT_VARIANT, Catalog
-from bot.content.problems import ERROR, WARNING, Problem, sort_key
-from bot.content.texts import FACT_ATTRIBUTES, PLACEHOLDER, RUNTIME_VARIABLES
+from bot.content.problems import ERROR, REVIEW_OVERDUE, WARNING, Problem, sort_key
+from bot.content.texts import HOURS_RE, PLACEHOLDER, RUNTIME_VARIABLES
 from bot.content.yamlsafe import Pos, Text
-from bot.engine.runtime import UI_KEYS, Engine
+from bot.engine.runtime import UI_KEYS, Engine, varies_by_country
 from bot.engine.session import Session
 
 MAX_CALLBACK_BYTES = 64
@@ -32,8 +32,8 @@ MAX_COMMAND_DESCRIPTION = 256
 UI_LABELS = ("back", "home", "sos", "yes", "no", "other_country", "forget_yes", "forget_no")
 
 URL_RE = re.compile(r"(?:https?://|www\.|t\.me/)[^\s<>\"']+|[\w.+-]+@[\w-]+\.[\w.-]+")
-NUMBER_RE = re.compile(r"\+?\d(?:[ \-‑().]{0,2}\d){2,}")
-DIGITS_RE = re.compile(r"\d+")
+# Any number typed into a text, whole: "50", "+48 22 628 01 20", "8:30–16:30", "24/7".
+NUMBER_RE = re.compile(r"\+?\d(?:[\d \-‑–().:/]*\d)?")
 PHONE_VALUE_RE = re.compile(r"^\+?[0-9][0-9 ]*[0-9]$")
 
 
@@ -159,13 +159,11 @@ class _Checks:
         for node in self.catalog.nodes.values():
             for ids in node.phones.values():
                 used.update(ids)
-        max_age = dt.timedelta(days=self.settings.fact_max_age_days)
         for fact in self.catalog.facts.values():
-            due = fact.recheck_by if fact.recheck_by != dt.date.min else fact.checked + max_age
-            if self.today > due:
-                self.warning(fact.pos, f"fact '{fact.id}' was last checked on "
-                             f"{fact.checked.isoformat()} and is due for a re-check since "
-                             f"{due.isoformat()}: confirm it at {fact.source}")
+            self._freshness(fact)
+            if fact.kind == "hours" and not HOURS_RE.fullmatch(str(fact.value)):
+                self.error(fact.pos, f"fact '{fact.id}': opening hours are written like "
+                           "Mo-Fr 08:30-16:30 or Mo,We 10:00-12:00; Sa 10:00-14:00")
             if fact.kind == "phone" and not PHONE_VALUE_RE.match(str(fact.value)):
                 self.error(fact.pos, f"fact '{fact.id}': a phone number may hold only digits, "
                            "spaces and a leading +")
@@ -173,6 +171,26 @@ class _Checks:
                 self.error(fact.pos, f"fact '{fact.id}': a link must start with https://")
             if fact.id not in used:
                 self.warning(fact.pos, f"fact '{fact.id}' is not used by any text")
+
+    def _freshness(self, fact) -> None:
+        """A fact past its review date blocks a release (the running bot marks it instead)."""
+        where = fact.source.organisation + (f" ({fact.source.address})" if fact.source.address
+                                            else "")
+        if self.today > fact.review_by:
+            self.error(fact.pos, f"fact '{fact.id}' was due for review on "
+                       f"{fact.review_by.isoformat()}: confirm it at {where} and set a new "
+                       "review_by (until then the bot shows it as possibly out of date)",
+                       code=REVIEW_OVERDUE)
+        if fact.upcoming and fact.review_by >= fact.value:
+            self.error(fact.pos, f"fact '{fact.id}' is an upcoming date: its review_by must "
+                       f"come before {fact.value.isoformat()}, so it is looked at in time")
+        if fact.upcoming and self.today > fact.value:
+            self.error(fact.pos, f"fact '{fact.id}' ({fact.value.isoformat()}) has passed, but "
+                       "the texts present it as upcoming: rewrite them and the fact",
+                       code=REVIEW_OVERDUE)
+        if fact.checked and fact.checked > self.today:
+            self.error(fact.pos, f"fact '{fact.id}': checked is in the future "
+                       f"({fact.checked.isoformat()}); it is the day a person confirmed it")
 
     def _all_texts(self):
         for texts in self.catalog.texts.values():
@@ -283,29 +301,24 @@ class _Checks:
                 elif len(text) > MAX_LABEL_CHARS:
                     self.warning(text.pos, f"{name} is {len(text)} characters; over "
                                  f"{MAX_LABEL_CHARS} it is hard to read on a small phone")
-        if len(present) < 2:
-            return
+        if len(present) < 2 or any(_typed_numbers(t) for t in present.values()):
+            return  # a number typed in place of a fact is reported once, where it was typed
         first_lang, first = next(iter(present.items()))
         first_marks = _placeholder_names(first)
-        first_digits = _digits(first)
         for lang, text in list(present.items())[1:]:
             marks = _placeholder_names(text)
             if marks != first_marks:
                 detail = _difference(first_marks, marks, first_lang, lang)
                 self.error(text.pos, f"{name}: placeholders differ between languages ({detail})")
-            digits = _digits(text)
-            if digits != first_digits:
-                detail = _difference(first_digits, digits, first_lang, lang)
-                self.error(text.pos, f"{name}: numbers differ between languages ({detail})")
 
     def _template(self, template: Text) -> None:
         for match in PLACEHOLDER.finditer(template):
             name, attribute = match.group(1), match.group(2)
             pos = template.pos_at(match.start())
             if name in self.catalog.facts:
-                if attribute and attribute not in FACT_ATTRIBUTES:
-                    self.error(pos, f"unknown placeholder {match.group(0)}: a fact offers "
-                               f"{', '.join('.' + a for a in FACT_ATTRIBUTES)}")
+                if attribute:
+                    self.error(pos, f"unknown placeholder {match.group(0)}: write {{{name}}}; "
+                               "every screen lists the sources of its facts by itself")
             elif name not in RUNTIME_VARIABLES or attribute:
                 self.error(pos, f"unknown placeholder {match.group(0)}: not a fact in "
                            "flows/facts.yaml nor one of "
@@ -321,15 +334,19 @@ class _Checks:
         for match in URL_RE.finditer(masked):
             self.error(template.pos_at(match.start()), f"link or address '{match.group(0)}' "
                        "typed into a text: put it in flows/facts.yaml and write {fact_id}")
-        masked = re.sub(r"&#\w+;", _blank, URL_RE.sub(_blank, masked))
-        for match in NUMBER_RE.finditer(masked):
-            self.error(template.pos_at(match.start()), f"number '{match.group(0)}' typed into a "
-                       "text: phone numbers, dates and amounts go in flows/facts.yaml, written "
-                       "as {fact_id}")
+        for match in _typed_numbers(URL_RE.sub(_blank, masked)):
+            typed = match.group(0)
+            known = [f.id for f in self.catalog.facts.values()
+                     if _digits_of(str(f.value)) == _digits_of(typed)]
+            hint = (f": the registry already has it, write {{{known[0]}}}" if known else
+                    ": numbers, dates, hours and amounts go in flows/facts.yaml, written as "
+                    "{fact_id}")
+            self.error(template.pos_at(match.start()),
+                       f"number '{typed}' typed into a text{hint}")
 
     # ------------------------------------------------------------ rendering
     def rendering(self) -> Engine:
-        engine = Engine(self.catalog)
+        engine = Engine(self.catalog, self.today)
         all_countries = (None, *self.settings.countries)
         for node in self.catalog.nodes.values():
             # A screen that neither varies by country nor names it renders the same everywhere.
@@ -349,14 +366,10 @@ class _Checks:
         return engine
 
     def _varies_by_country(self, node) -> bool:
-        if node.kind in ("country", "helplines") or node.phones:
+        if node.kind == "country" or varies_by_country(self.catalog, node):
             return True
-        for texts in self.catalog.texts.values():
-            node_texts = texts.get(node.id)
-            if node_texts and (len(node_texts.text) > 1 or any(
-                    "{country}" in t for t in node_texts.text.values())):
-                return True
-        return False
+        return any("{country}" in t for texts in self.catalog.texts.values()
+                   if node.id in texts for t in texts[node.id].text.values())
 
     def _message(self, node, lang, country, message, reported: set[str]) -> None:
         where = f"'{node.id}' in {lang}" + (f" for {country}" if country else "")
@@ -395,8 +408,14 @@ def _placeholder_names(text: str) -> list[str]:
     return sorted(m.group(0) for m in PLACEHOLDER.finditer(text))
 
 
-def _digits(text: str) -> list[str]:
-    return sorted(DIGITS_RE.findall(PLACEHOLDER.sub(" ", text)))
+def _typed_numbers(text: str) -> list[re.Match]:
+    """Numbers written in a text outside placeholders and character references (&#160;)."""
+    masked = re.sub(r"&#\w+;", _blank, PLACEHOLDER.sub(_blank, text))
+    return list(NUMBER_RE.finditer(masked))
+
+
+def _digits_of(text: str) -> str:
+    return "".join(ch for ch in text if ch.isdigit())
 
 
 def _difference(first: list[str], other: list[str], first_lang: str, lang: str) -> str:

@@ -24,6 +24,7 @@ from bot.content.model import (
     Question,
     QuizResult,
     Settings,
+    Source,
 )
 from bot.content.problems import ERROR, WARNING, Problem
 from bot.content.yamlsafe import Map, Pos, Seq, Text, YamlError, load_file
@@ -48,10 +49,13 @@ NODE_FIELDS = {
     "helplines": {"kind", "buttons", "phones"},
 }
 TEXT_FIELDS = {"title", "text", "questions", "items", "keywords"}
-FACT_FIELDS = {"kind", "value", "currency", "source", "checked", "recheck_by"}
+FACT_FIELDS = {"kind", "value", "currency", "source", "source_date", "checked", "review_by",
+               "upcoming", "note"}
+SOURCE_FIELDS = {"organisation", "page", "address"}
+SOURCE_DATE_RE = re.compile(r"^[0-9]{4}(-(0[1-9]|1[0-2])(-[0-3][0-9])?)?$")
 SETTINGS_FIELDS = {
     "languages", "fallback", "countries", "other_country", "start", "sos", "language_node",
-    "country_node", "commands", "history_limit", "fact_max_age_days",
+    "country_node", "commands", "history_limit",
 }
 
 
@@ -217,7 +221,6 @@ def _read_settings(root: Path, out: _Collector) -> Settings | None:
         country_node=names["country_node"],
         commands=commands,
         history_limit=out.integer(data, "history_limit", "settings", 10) or 10,
-        fact_max_age_days=out.integer(data, "fact_max_age_days", "settings", 180) or 180,
         pos=data.pos,
     )
 
@@ -234,44 +237,100 @@ def _read_facts(root: Path, out: _Collector) -> dict[str, Fact]:
             out.error(data.key_pos[fact_id], f"{what}: {_pattern_hint(ID_RE)}")
             continue
         spec = out.mapping(spec, data.value_pos[fact_id], what)
-        if spec is None:
-            continue
-        out.unknown_fields(spec, FACT_FIELDS, what)
-        kind = out.text(spec, "kind", what)
-        if kind and kind not in FACT_KINDS:
-            out.error(spec.value_pos["kind"], f"{what}: kind must be one of "
-                      f"{', '.join(FACT_KINDS)}, got '{kind}'")
-            continue
-        source = out.text(spec, "source", what)
-        checked = out.date(spec, "checked", what)
-        if checked is None and "checked" not in spec:
-            out.error(spec.pos, f"{what} needs the field 'checked' (the date a person last "
-                      "checked it at its source)")
-        value = spec.get("value")
-        if "value" not in spec:
-            out.error(spec.pos, f"{what} needs the field 'value'")
-            continue
-        currency = None
-        if kind == "date" and not isinstance(value, dt.date):
-            out.error(spec.value_pos["value"], f"{what}: a date fact needs a date like 2027-03-04")
-            continue
-        if kind == "money":
-            currency = out.text(spec, "currency", what)
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                out.error(spec.value_pos["value"], f"{what}: a money fact needs a number")
-                continue
-        elif kind not in ("date", "money") and not (isinstance(value, Text) and value.strip()):
-            out.error(spec.value_pos["value"], f"{what}: value must be text in quotes, got "
-                      f"{_describe(value)}")
-            continue
-        if not (kind and source and checked):
-            continue
-        recheck = out.date(spec, "recheck_by", what)
-        facts[fact_id] = Fact(
-            id=fact_id, kind=kind, value=value, source=source, checked=checked,
-            recheck_by=recheck or dt.date.min, pos=data.key_pos[fact_id], currency=currency,
-        )
+        if spec is not None:
+            fact = _read_fact(fact_id, spec, data.key_pos[fact_id], out)
+            if fact is not None:
+                facts[fact_id] = fact
     return facts
+
+
+def _read_fact(fact_id: str, spec: Map, pos: Pos, out: _Collector) -> Fact | None:
+    what = f"fact '{fact_id}'"
+    out.unknown_fields(spec, FACT_FIELDS, what)
+    kind = out.text(spec, "kind", what)
+    if kind and kind not in FACT_KINDS:
+        out.error(spec.value_pos["kind"], f"{what}: kind must be one of "
+                  f"{', '.join(FACT_KINDS)}, got '{kind}'")
+        return None
+    source = _read_source(spec, what, out)
+    source_date = _read_source_date(spec, what, out)
+    checked = out.date(spec, "checked", what)
+    review_by = out.date(spec, "review_by", what)
+    if "review_by" not in spec:
+        out.error(spec.pos, f"{what} needs the field 'review_by' (the date by which someone "
+                  "must confirm it at its source again)")
+    upcoming = spec.get("upcoming", False)
+    if not isinstance(upcoming, bool):
+        out.error(spec.value_pos["upcoming"], f"{what}: 'upcoming' must be yes or no "
+                  f"(true/false), got {_describe(upcoming)}")
+    elif upcoming and kind != "date":
+        out.error(spec.value_pos["upcoming"], f"{what}: only a date can be upcoming")
+    note = out.text(spec, "note", what, required=False)
+    if "value" not in spec:
+        out.error(spec.pos, f"{what} needs the field 'value'")
+        return None
+    value = spec["value"]
+    currency = None
+    if kind == "date" and not isinstance(value, dt.date):
+        out.error(spec.value_pos["value"], f"{what}: a date fact needs a date like 2027-03-04")
+        return None
+    if kind == "money":
+        currency = out.text(spec, "currency", what)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            out.error(spec.value_pos["value"], f"{what}: a money fact needs a number")
+            return None
+    elif kind not in ("date", "money") and not (isinstance(value, Text) and value.strip()):
+        out.error(spec.value_pos["value"], f"{what}: value must be text in quotes, got "
+                  f"{_describe(value)}")
+        return None
+    if not (kind and source and review_by) or source_date is False:
+        return None
+    return Fact(id=fact_id, kind=kind, value=value, source=source, review_by=review_by,
+                pos=pos, source_date=source_date, checked=checked, currency=currency,
+                upcoming=upcoming is True, note=str(note) if note else None)
+
+
+def _real_day(text: str) -> bool:
+    try:
+        return len(text) < 10 or bool(dt.date.fromisoformat(text))
+    except ValueError:
+        return False
+
+
+def _read_source(spec: Map, what: str, out: _Collector) -> Source | None:
+    """``source: {organisation: …, page: …, address: https://…}``: who, which page, where."""
+    if "source" not in spec:
+        out.error(spec.pos, f"{what} needs a 'source' with its organisation, page and address")
+        return None
+    m = out.mapping(spec["source"], spec.value_pos["source"], f"the source of {what}")
+    if m is None:
+        return None
+    out.unknown_fields(m, SOURCE_FIELDS, f"the source of {what}")
+    organisation = out.text(m, "organisation", f"the source of {what}")
+    page = out.text(m, "page", f"the source of {what}", required=False)
+    address = out.text(m, "address", f"the source of {what}", required=False)
+    if address and not address.startswith("https://"):
+        out.error(m.value_pos["address"], f"the source of {what}: an address starts with "
+                  "https://")
+        address = None
+    if organisation is None:
+        return None
+    return Source(str(organisation), str(page) if page else None,
+                  str(address) if address else None)
+
+
+def _read_source_date(spec: Map, what: str, out: _Collector) -> str | bool | None:
+    """The date the source shows: a day, a month ("2025-06"), a year, or none (left out).
+    False when it is written wrong (already reported)."""
+    if "source_date" not in spec:
+        return None
+    value = spec["source_date"]
+    text = value.isoformat() if isinstance(value, dt.date) else str(value)
+    if isinstance(value, bool) or not SOURCE_DATE_RE.match(text) or not _real_day(text):
+        out.error(spec.value_pos["source_date"], f"{what}: source_date is the date the source "
+                  "shows, like 2025-06-27, 2025-06 or 2025 (leave it out when it shows none)")
+        return False
+    return text
 
 
 def _read_campaigns(root: Path, out: _Collector) -> dict[str, Campaign]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from bot.content.yamlsafe import Pos, Text
 
 NODE_KINDS = ("menu", "info", "quiz", "checklist", "language", "country", "helplines")
-FACT_KINDS = ("phone", "url", "email", "date", "money", "text")
+FACT_KINDS = ("phone", "url", "email", "date", "money", "hours", "text")
 DEFAULT_VARIANT = "default"
 
 
@@ -62,17 +62,40 @@ class NodeTexts:
 
 
 @dataclass(frozen=True)
+class Source:
+    """Where a fact can be confirmed: who published it, which page, its address."""
+
+    organisation: str
+    page: str | None = None
+    address: str | None = None
+
+
+@dataclass(frozen=True)
 class Fact:
-    """A fact written once for every language: a number, a link, a date, an amount."""
+    """A fact written once for every language: a number, a link, a date, an amount, hours.
+
+    Its dates say honestly how fresh it is: ``source_date`` is the date the source itself
+    shows ("2025-06-27", "2025-06" or "2025"; None when it shows none), ``checked`` the day a
+    person last confirmed it at the source (None: not yet confirmed by a person), and
+    ``review_by`` the day by which someone must look at it again. ``upcoming`` marks a date
+    the texts present as still to come (an end date, a deadline).
+    """
 
     id: str
     kind: str
     value: str | dt.date | float
-    source: str
-    checked: dt.date
-    recheck_by: dt.date
+    source: Source
+    review_by: dt.date
     pos: Pos
+    source_date: str | None = None
+    checked: dt.date | None = None
     currency: str | None = None
+    upcoming: bool = False
+    note: str | None = None
+
+    def overdue(self, today: dt.date) -> bool:
+        """Past its review date, or an upcoming date that has come and gone."""
+        return today > self.review_by or (self.upcoming and today > self.value)
 
 
 @dataclass(frozen=True)
@@ -87,7 +110,6 @@ class Settings:
     country_node: str
     commands: dict[str, str]
     history_limit: int
-    fact_max_age_days: int
     pos: Pos
 
 

@@ -9,9 +9,11 @@ from bot.content.yamlsafe import Pos
 ERROR = "error"
 WARNING = "warning"
 
+REVIEW_OVERDUE = "review-overdue"
 # Problems that block a release (``stay-safe validate``) but not a preview or a live reload:
-# the engine covers a missing translation with the fallback chain and a visible notice.
-SOFT_CODES = frozenset({"missing-text"})
+# the engine covers a missing translation with the fallback chain and a visible notice, and
+# shows a fact past its review date with a visible "may be out of date" notice.
+SOFT_CODES = frozenset({"missing-text", REVIEW_OVERDUE})
 
 
 @dataclass(frozen=True, order=True)

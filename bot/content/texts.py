@@ -1,9 +1,9 @@
 """Placeholders and locale data: how a text template becomes the HTML a user reads.
 
-Facts (numbers, links, dates, amounts) are written once in the registry and referenced as
-``{fact_id}``; ``{fact_id.checked}`` shows when a person last checked it. Runtime values such
-as ``{country}`` or ``{score}`` are filled by the engine. Names of languages and countries and
-date formats come from Babel's CLDR data, so "Poland" reads "Польща" / "Польша" by itself.
+Facts (numbers, links, dates, amounts, opening hours) are written once in the registry and
+referenced as ``{fact_id}``. Runtime values such as ``{country}`` are filled by the engine.
+Names of languages and countries, dates, weekdays and money come from Babel's CLDR data, so
+"Poland" reads "Польща" / "Польша" and "Mo-Fr 09:00-15:00" reads "пн–пт 9:00–15:00" by itself.
 """
 
 from __future__ import annotations
@@ -14,15 +14,21 @@ import re
 from functools import lru_cache
 
 from babel import Locale
-from babel.dates import format_date
+from babel.dates import format_date, format_time, get_day_names
 from babel.numbers import format_currency
 
 from bot.content.model import Fact
 
 PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_]*)(?:\.([A-Za-z_]+))?\}")
-FACT_ATTRIBUTES = ("checked", "source")
 # Values the engine supplies while talking; everything else must be a fact id.
-RUNTIME_VARIABLES = frozenset({"country", "language", "n", "total", "done", "code", "bot"})
+RUNTIME_VARIABLES = frozenset({"country", "language", "n", "total", "done", "code", "bot",
+                               "date"})
+OVERDUE_MARK = " ⚠️"  # after a fact past its review date (the screen then says what it means)
+WEEKDAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
+_DAYS = r"(?:Mo|Tu|We|Th|Fr|Sa|Su)"
+_TIME = r"(?:[01][0-9]|2[0-4]):[0-5][0-9]"
+_RULE = rf"{_DAYS}(?:-{_DAYS})?(?:,{_DAYS}(?:-{_DAYS})?)* {_TIME}-{_TIME}(?:,{_TIME}-{_TIME})*"
+HOURS_RE = re.compile(rf"{_RULE}(?:; {_RULE})*")
 
 
 def placeholders(template: str) -> set[str]:
@@ -46,21 +52,40 @@ def country_name(code: str, lang: str) -> str:
     return _locale(lang).territories.get(code, code)
 
 
-def month_year(day: dt.date, lang: str) -> str:
-    """"листопад 2026" / "ноябрь 2026" / "November 2026": when a fact was last checked."""
-    return format_date(day, "LLLL y", locale=lang)
+def format_day(day: dt.date, lang: str) -> str:
+    """"4 березня 2027", "4 марта 2027", "4 March 2027": no trailing "р."/"г." to clash with
+    the full stop of the sentence."""
+    return format_date(day, "d MMMM y", locale=lang)
 
 
-def format_fact(fact: Fact, attribute: str | None, lang: str) -> str:
+def format_hours(value: str, lang: str) -> str:
+    """Opening hours written as "Mo-Fr 08:30-16:30; Sa 10:00-14:00" (a small subset of
+    OpenStreetMap's opening_hours), in the reader's words: "пн–пт 8:30–16:30; сб 10:00–14:00"."""
+    names = get_day_names("abbreviated", locale=lang)
+    rules = []
+    for rule in value.split("; "):
+        days, times = rule.split(" ")
+        day_text = ", ".join("–".join(names[WEEKDAYS.index(d)] for d in span.split("-"))
+                             for span in days.split(","))
+        time_text = ", ".join("–".join(_clock(t, lang) for t in span.split("-"))
+                              for span in times.split(","))
+        rules.append(f"{day_text} {time_text}")
+    return "; ".join(rules)
+
+
+def _clock(text: str, lang: str) -> str:
+    hour, minute = (int(part) for part in text.split(":"))
+    if hour == 24:
+        return "24:00"
+    return format_time(dt.time(hour, minute), "H:mm", locale=lang)
+
+
+def format_fact(fact: Fact, lang: str) -> str:
     """A fact's value as HTML-safe text in the reader's language."""
-    if attribute == "checked":
-        return html.escape(month_year(fact.checked, lang))
-    if attribute == "source":
-        return html.escape(fact.source)
     if fact.kind == "date":
-        # "4 березня 2027", "4 марта 2027", "4 March 2027": no trailing "р."/"г." to clash
-        # with the full stop of the sentence.
-        return html.escape(format_date(fact.value, "d MMMM y", locale=lang))
+        return html.escape(format_day(fact.value, lang))
+    if fact.kind == "hours":
+        return html.escape(format_hours(str(fact.value), lang))
     if fact.kind == "money":
         pattern = _locale(lang).currency_formats["standard"].pattern
         if float(fact.value).is_integer():
@@ -71,17 +96,23 @@ def format_fact(fact: Fact, attribute: str | None, lang: str) -> str:
 
 
 class Formatter:
-    """Fills templates; fact values are formatted once per language and cached."""
+    """Fills templates; fact values are formatted once per language and cached.
 
-    def __init__(self, facts: dict[str, Fact]):
+    Facts in ``overdue`` (past their review date) carry a visible mark after their value.
+    """
+
+    def __init__(self, facts: dict[str, Fact], overdue: frozenset[str] = frozenset()):
         self.facts = facts
-        self._cache: dict[tuple[str, str | None, str], str] = {}
+        self.overdue = overdue
+        self._cache: dict[tuple[str, str], str] = {}
 
-    def fact(self, fact_id: str, attribute: str | None, lang: str) -> str:
-        key = (fact_id, attribute, lang)
+    def fact(self, fact_id: str, lang: str) -> str:
+        key = (fact_id, lang)
         value = self._cache.get(key)
         if value is None:
-            value = format_fact(self.facts[fact_id], attribute, lang)
+            value = format_fact(self.facts[fact_id], lang)
+            if fact_id in self.overdue:
+                value += OVERDUE_MARK
             self._cache[key] = value
         return value
 
@@ -93,10 +124,12 @@ class Formatter:
 
         def replace(match: re.Match) -> str:
             name, attribute = match.group(1), match.group(2)
-            if attribute is None and name in variables:
+            if attribute is not None:
+                return match.group(0)
+            if name in variables:
                 return variables[name]
             if name in self.facts:
-                return self.fact(name, attribute, lang)
+                return self.fact(name, lang)
             return match.group(0)
 
         return PLACEHOLDER.sub(replace, template)

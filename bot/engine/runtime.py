@@ -13,11 +13,12 @@ patterns, and anything else leads home with the "stale button" notice.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 
 from bot.content.model import DEFAULT_VARIANT, Catalog, Node
-from bot.content.texts import Formatter, country_name, language_name
+from bot.content.texts import PLACEHOLDER, Formatter, country_name, format_day, language_name
 from bot.engine.events import Command, Event, Start, Tap, Text
 from bot.engine.output import Button, Message, Reply
 from bot.engine.payload import Preset, normalise_code, parse_payload
@@ -29,7 +30,9 @@ UI_KEYS = (
     "back", "home", "sos", "yes", "no", "choose_language", "other_country", "no_country",
     "translation_missing", "unknown_text", "unknown_command", "suggestions", "stale_button",
     "non_text", "quiz_progress", "checklist_progress", "forget_confirm", "forget_yes",
-    "forget_no", "forget_done",
+    "forget_no", "forget_done", "skip_country", "country_line",
+    # where the facts on a screen come from (see Engine._sources)
+    "source", "sources", "source_undated", "source_confirmed", "fact_overdue",
     # the printed QR sheet (bot/qr.py), in the campaign's language
     "sheet_title", "sheet_scan", "sheet_code", "sheet_about",
 )
@@ -43,13 +46,25 @@ _ANSWER = re.compile(r"([a-z][a-z0-9_]*):([0-9]{1,2}):([01])")
 _TICK = re.compile(r"([a-z][a-z0-9_]*):([0-9]{1,2})")
 
 
-class Engine:
-    """Holds one validated catalog and everything precomputed from it."""
+UNKNOWN_BOT = "@…"  # the bot's @username where it is not known (the preview, the validator)
 
-    def __init__(self, catalog: Catalog):
+
+class Engine:
+    """Holds one validated catalog and everything precomputed from it.
+
+    ``today`` decides which facts are past their ``review_by`` date (shown with a visible
+    "may be out of date" notice) and ``bot`` is the bot's own @username (the fake-bot screen
+    names it). Both are inputs, not read from a clock or the network: the engine stays pure;
+    ``for_day`` gives the engine for another day or identity.
+    """
+
+    def __init__(self, catalog: Catalog, today: dt.date | None = None, bot: str | None = None):
         self.catalog = catalog
         self.settings = catalog.settings
-        self.format = Formatter(catalog.facts)
+        self.today = today
+        self.bot = bot
+        overdue = frozenset(f.id for f in catalog.facts.values() if today and f.overdue(today))
+        self.format = Formatter(catalog.facts, overdue)
         self.default_lang = self.settings.languages[0]
         self._topics = KeywordIndex()
         self._help_words = KeywordIndex()
@@ -64,6 +79,14 @@ class Engine:
         self._static: dict[tuple[str, str, str | None], Message] = {}
         self._codes = {c.code: c.id for c in catalog.campaigns.values()}
         self._quiz_of_result = {r.node: n.id for n in catalog.nodes.values() for r in n.results}
+        self._by_country = frozenset(n.id for n in catalog.nodes.values() if varies_by_country(
+            catalog, n))
+
+    def for_day(self, today: dt.date | None, bot: str | None = None) -> Engine:
+        """This engine's content as seen on ``today`` by the bot ``bot`` (self if unchanged)."""
+        if today == self.today and bot == self.bot:
+            return self
+        return Engine(self.catalog, today, bot)
 
     # ---------------------------------------------------------------- entry point
     def step(self, session: Session | None, event: Event, lang_hint: str | None = None) -> Reply:
@@ -144,7 +167,12 @@ class Engine:
         target = preset.topic
         if not session.lang:
             return self._ask_language(session, then=target)
+        new = session.node is None
         session = session.evolve(history=(), quiz_index=0, quiz_yes=0)
+        if new and not session.country and not target:
+            # The country decides numbers and rules: ask a new person at once (it can be
+            # skipped). A link to a topic opens the topic: the poster chose it.
+            return self._ask_country(session)
         return self._open(session, target or self.settings.start, push=False)
 
     def _sos(self, session: Session) -> Reply:
@@ -152,8 +180,7 @@ class Engine:
         never asked anything first (they see the first language; the choice comes later)."""
         if session.lang:
             return self._open(session, self.settings.sos)
-        history = (*session.history, session.node) if session.node else session.history
-        session = session.evolve(node=self.settings.sos, history=history[-1:])
+        session = session.evolve(node=self.settings.sos)
         message = self.render(session.evolve(lang=self.default_lang))
         return Reply((message,), session, node=self.settings.sos)
 
@@ -162,7 +189,11 @@ class Engine:
         if kind == "s" and not rest:
             return self._sos(session)
         if kind == "l" and rest in self.settings.languages:
-            return self._after_choice(session.evolve(lang=rest))
+            first = not session.lang
+            session = session.evolve(lang=rest)
+            if first and not session.country:
+                return self._ask_country(session)
+            return self._after_choice(session)
         if not session.lang:
             return self._ask_language(session)
         if kind == "n" and rest in self.catalog.nodes:
@@ -173,6 +204,8 @@ class Engine:
             return self._home(session)
         if kind == "c" and rest in self.settings.countries:
             return self._after_choice(session.evolve(country=rest))
+        if kind == "c" and not rest:  # "skip": no country for now
+            return self._after_choice(session)
         if kind == "q":
             return self._answer(session, rest)
         if kind == "k":
@@ -253,6 +286,13 @@ class Engine:
             return self._open(session, current, push=False)
         return self._home(session)
 
+    def _ask_country(self, session: Session) -> Reply:
+        """The country question, then back to what the person was doing (or home)."""
+        current = session.node
+        if current and current not in (self.settings.language_node, self.settings.country_node):
+            session = session.evolve(history=(*session.history, current))
+        return self._open(session, self.settings.country_node, push=False)
+
     def _ask_language(self, session: Session, then: str | None = None) -> Reply:
         """Ask in every language at once; ``then`` is opened once the language is chosen."""
         session = session.evolve(node=self.settings.language_node,
@@ -327,16 +367,20 @@ class Engine:
     def _render(self, node: Node, session: Session) -> Message:
         lang, country = session.lang, session.country
         variables = {"country": html.escape(self._country_label(country, lang)),
-                     "language": html.escape(language_name(lang))}
+                     "language": html.escape(language_name(lang)),
+                     "bot": html.escape(f"@{self.bot}" if self.bot else UNKNOWN_BOT)}
         template, used = self._text_template(node.id, lang, country)
         fallbacks = {used}
         rows: list[tuple[Button, ...]] = []
+        facts: list[str] = []  # facts shown besides those in the template
         extra = ""
         if node.kind == "quiz":
             total = len(node.questions)
             index = min(session.quiz_index, total - 1)
-            question, q_used = self._part(node.id, "questions", node.questions[index].id, lang)
+            raw, q_used = self._part(node.id, "questions", node.questions[index].id, lang)
             fallbacks.add(q_used)
+            facts.extend(fact_ids(raw))
+            question = self.format.fill(raw, q_used)
             progress = self.format.fill(self._ui("quiz_progress", lang), lang,
                                         {"n": str(index + 1), "total": str(total)})
             extra = f"<i>{progress}</i>\n{question}"
@@ -348,8 +392,10 @@ class Engine:
             mask = session.checks.get(node.id, 0)
             lines = []
             for index, item in enumerate(node.items):
-                item_text, item_used = self._part(node.id, "items", item, lang)
+                raw, item_used = self._part(node.id, "items", item, lang)
                 fallbacks.add(item_used)
+                facts.extend(fact_ids(raw))
+                item_text = self.format.fill(raw, item_used)
                 lines.append(f"{_tick_mark(mask, index)} {index + 1}. {item_text}")
             progress = self.format.fill(self._ui("checklist_progress", lang), lang, {
                 "done": str(mask.bit_count()), "total": str(len(node.items))})
@@ -365,29 +411,69 @@ class Engine:
                               + self._country_label(code, lang), action=f"c:{code}")
                        for code in self.settings.countries]
             rows.extend(_chunk(choices, COUNTRY_COLUMNS))
+            if not country:
+                rows.append((Button(self._ui("skip_country", lang), action="c:"),))
         elif node.kind == "helplines":
             phones = node.phones.get(country or "", node.phones.get(DEFAULT_VARIANT, ()))
             copies = [Button(f"📋 {self.catalog.facts[p].value}",
                              copy=str(self.catalog.facts[p].value)) for p in phones]
             rows.extend(_chunk(copies, PHONE_COLUMNS))
+            facts.extend(phones)
         for target in node.buttons:
             if target in self.catalog.nodes:
                 rows.append((Button(self._title(target, lang), action=f"n:{target}"),))
-        rows.append(self._nav_row(lang, node.id))
-        parts = [f"<b>{html.escape(self._title(node.id, lang))}</b>"]
+        rows.append(self._nav_row(lang, node.id, self.settings.sos in node.buttons))
+        title = f"<b>{html.escape(self._title(node.id, lang))}</b>"
+        if node.id in self._by_country:
+            title += "\n" + self.format.fill(self._ui("country_line", lang), lang, variables)
+        parts = [title]
         if fallbacks != {lang}:
             parts.insert(0, f"<i>{self._ui_html('translation_missing', lang)}</i>")
         body = self.format.fill(template, lang, variables).strip()
         parts.extend(part for part in (body, extra) if part)
+        sources = self._sources([*fact_ids(template), *facts], lang)
+        if sources:
+            parts.append(sources)
         return Message("\n\n".join(parts), tuple(row for row in rows if row))
 
-    def _nav_row(self, lang: str, node_id: str) -> tuple[Button, ...]:
-        """Back, home and SOS: on every screen, so help is always one tap away."""
+    def _sources(self, ids: list[str], lang: str) -> str:
+        """Where the facts on a screen come from, as honestly as the registry says: the source
+        (linked), the date it shows or "undated", and "confirmed by a person" only where a
+        person did; then a notice when a fact is past its review date."""
+        seen, items = set(), []
+        facts = [self.catalog.facts[i] for i in dict.fromkeys(ids) if i in self.catalog.facts]
+        for fact in facts:
+            source = fact.source
+            key = (source.organisation, source.address, fact.source_date, fact.checked)
+            if key in seen:
+                continue
+            seen.add(key)
+            name = html.escape(source.organisation)
+            if source.address:
+                name = f'<a href="{html.escape(source.address)}">{name}</a>'
+            when = (html.escape(fact.source_date[:4]) if fact.source_date
+                    else self._ui_html("source_undated", lang))
+            item = f"{name}, {when}"
+            if fact.checked:
+                item += ", " + self.format.fill(self._ui("source_confirmed", lang), lang, {
+                    "date": html.escape(format_day(fact.checked, lang))})
+            items.append(item)
+        if not items:
+            return ""
+        label = self._ui_html("source" if len(items) == 1 else "sources", lang)
+        line = f"<i>{label} {'; '.join(items)}</i>"
+        if any(f.id in self.format.overdue for f in facts):
+            line += f"\n⚠️ {self._ui_html('fact_overdue', lang)}"
+        return line
+
+    def _nav_row(self, lang: str, node_id: str, sos_shown: bool = False) -> tuple[Button, ...]:
+        """Back, home and SOS: on every screen, so help is always one tap away (once: not
+        where the message's own buttons already open the helplines)."""
         row = []
         if node_id != self.settings.start:
             row.append(Button(self._ui("back", lang), action="b"))
             row.append(Button(self._ui("home", lang), action="h"))
-        if node_id != self.settings.sos:
+        if node_id != self.settings.sos and not sos_shown:
             row.append(Button(self._ui("sos", lang), action="s"))
         return tuple(row)
 
@@ -405,11 +491,12 @@ class Engine:
         return "", lang
 
     def _part(self, node_id: str, field: str, key: str, lang: str) -> tuple[str, str]:
+        """A question's or item's template and the language it was found in."""
         for candidate in self._chain(lang):
             texts = self.catalog.texts.get(candidate, {}).get(node_id)
             value = getattr(texts, field).get(key) if texts else None
             if value is not None:
-                return self.format.fill(str(value), candidate), candidate
+                return str(value), candidate
         return html.escape(key), lang
 
     def _title(self, node_id: str, lang: str) -> str:
@@ -442,6 +529,19 @@ class Engine:
             return None
         base = lang_hint.replace("_", "-").split("-")[0].lower()
         return base if base in self.settings.languages else None
+
+
+def fact_ids(template: str) -> list[str]:
+    """The placeholders of a template, in order (facts among them; others are ignored)."""
+    return [m.group(1) for m in PLACEHOLDER.finditer(template)]
+
+
+def varies_by_country(catalog: Catalog, node: Node) -> bool:
+    """Whether a screen shows something different per host country (it then says which)."""
+    if node.kind == "helplines" or node.phones:
+        return True
+    return any(len(texts[node.id].text) > 1 for texts in catalog.texts.values()
+               if node.id in texts)
 
 
 def _tick_mark(mask: int, index: int) -> str:
