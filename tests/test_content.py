@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 
@@ -11,18 +12,22 @@ from bot.checks.report import content_report
 from bot.content.html import to_plain
 from bot.content.loader import load_catalog
 from bot.content.texts import format_day, format_fact
+from bot.engine.events import Text
 from bot.engine.session import Session
 from tests.conftest import PROJECT
 
 CATALOG, _ = load_catalog(PROJECT)
-EU_MEMBERS = {"PL", "DE", "CZ", "SK", "RO", "LT", "IT", "ES", "EU"}
-# Numbers the checked facts mark SINGLE-SOURCE or UNVERIFIED (docs/facts-to-confirm.md):
-# they must not reach users until a person confirms them.
-NOT_CONFIRMED = ["0 800 505 501", "0800 800 678", "116 006", "8 800 91119", "08000 116 016"]
+EU_MEMBERS = {"PL", "DE", "CZ", "SK", "RO", "LT", "IT", "ES"}
+# Numbers the checked facts mark SINGLE-SOURCE or UNVERIFIED (docs/facts-to-confirm.md), or
+# superseded: they must not reach users until a person confirms them at the source.
+NOT_CONFIRMED = ["116 006", "8 800 91119", "08000 116 016", "602 224 938", "0757 749 845",
+                 "974 801 802", "800 12 12 12", "0800 111 0 550", "22 49 94 00", "238 15 50",
+                 "238 16 57", "22 111 35 29", "348 725 4038", "227 020"]
+COUNTRY_SCREENS = ("helplines", "registration", "work_wage")
 
 
-def every_screen(engine):
-    for lang in CATALOG.settings.languages:
+def every_screen(engine, langs=None):
+    for lang in langs or CATALOG.settings.languages:
         for country in (None, *CATALOG.settings.countries):
             for node in CATALOG.nodes.values():
                 states = [Session(lang=lang, country=country, node=node.id)]
@@ -59,18 +64,27 @@ def test_unconfirmed_numbers_are_nowhere():
         assert number not in values and number not in texts
 
 
-@pytest.mark.parametrize("country", sorted(CATALOG.settings.countries))
-def test_helplines_put_the_emergency_number_first(country):
-    phones = CATALOG.nodes["helplines"].phones.get(country,
-                                                   CATALOG.nodes["helplines"].phones["default"])
-    if country in EU_MEMBERS:
-        assert phones[0] == "eu_emergency"
-    elif country == "UA":
-        assert phones[0] == "ua_police"
-    else:  # Moldova: no general emergency number is in the checked facts yet
-        assert phones[0] == "md_police_trafficking"
+def helpline_facts(country: str | None):
+    phones = CATALOG.nodes["helplines"].phones
+    return [CATALOG.facts[i] for i in phones.get(country or "default", phones["default"])]
 
 
+OUTSIDE_EU = "ZZ"  # "a country outside the EU": no emergency number is verified for all of them
+
+
+@pytest.mark.parametrize("country", [None, *sorted(set(CATALOG.settings.countries) - {OUTSIDE_EU})])
+def test_helplines_start_with_the_emergency_number_then_a_line_to_call_first(country):
+    facts = helpline_facts(country)
+    assert facts[0].role == "emergency"
+    assert str(facts[0].value) == ("102" if country == "UA" else "112")
+    if country in EU_MEMBERS or country in ("MD", "UA"):
+        # "Call this first" for trafficking and exploitation comes right after.
+        assert facts[1].role == "trafficking", [f.id for f in facts]
+
+
+@pytest.mark.parametrize("country", [None, *CATALOG.settings.countries])
+def test_every_country_shows_a_child_line(country):
+    assert any(f.role in ("child", "missing_child") for f in helpline_facts(country))
 def test_every_country_has_helplines_and_a_registration_answer(shipped_engine):
     for country in CATALOG.settings.countries:
         for lang in CATALOG.settings.languages:
@@ -86,3 +100,107 @@ def test_content_report_is_up_to_date():
     expected = content_report(CATALOG)
     committed = (PROJECT / "docs" / "content.md").read_text(encoding="utf-8")
     assert committed == expected, "run: stay-safe report --output docs/content.md"
+
+
+def test_outside_the_eu_no_eu_date_is_shown(shipped_engine):
+    """Switzerland, the UK and Norway do not apply the EU directive: its dates are not theirs."""
+    eu_dates = {format_fact(f, lang) for f in CATALOG.facts.values() if f.kind == "date"
+                and f.id.startswith("eu_") for lang in CATALOG.settings.languages}
+    for lang in CATALOG.settings.languages:
+        for node in CATALOG.nodes:
+            text = shipped_engine.render(Session(lang=lang, country=OUTSIDE_EU, node=node)).text
+            assert not any(date in text for date in eu_dates), (lang, node)
+
+
+@pytest.mark.parametrize("screen", COUNTRY_SCREENS)
+def test_every_country_has_its_own_text(screen):
+    """No country falls back to the general text that asks to choose a country (a loop)."""
+    countries = CATALOG.settings.countries
+    if screen.startswith("work"):
+        countries = [c for c in countries if c not in CATALOG.settings.other_countries]
+    for lang in CATALOG.settings.languages:
+        missing = [c for c in countries if c not in CATALOG.texts[lang][screen].text]
+        assert missing == [], (lang, screen)
+
+
+def screen_lengths(engine):
+    return [len(to_plain(message.text)) for _lang, message in every_screen(engine)]
+
+
+def test_screens_are_short_enough_for_a_phone(shipped_engine):
+    lengths = sorted(screen_lengths(shipped_engine))
+    assert lengths[len(lengths) // 2] < 600, "median screen"
+    assert lengths[-1] <= 1200, "longest screen"
+
+
+@pytest.mark.parametrize("fact", sorted(f.id for f in CATALOG.facts.values() if f.upcoming))
+def test_an_upcoming_date_that_has_passed_is_never_shown_as_upcoming(shipped_engine, fact):
+    """With "today" just after an end date, every screen showing it says it may be out of
+    date (and validate fails: see test_facts.py)."""
+    value = CATALOG.facts[fact].value
+    later = shipped_engine.for_day(value + dt.timedelta(days=1))
+    shown = 0
+    for lang in CATALOG.settings.languages:
+        date = format_fact(CATALOG.facts[fact], lang)
+        notice = to_plain(str(CATALOG.ui[lang]["fact_overdue"]))
+        for _lang, message in every_screen(later, langs=(lang,)):
+            text = to_plain(message.text)
+            if date in text:
+                shown += 1
+                assert f"{date} ⚠️" in text and notice in text
+    assert shown, f"{fact} is not shown on any screen"
+
+
+# What a person in trouble types, in each language and in Latin letters: each must open the
+# helplines at once, before anything else.
+HELP_PHRASES = {
+    "uk": ["допоможіть", "рятуйте", "мене б'ють", "мене побили", "мене зачинили",
+           "мене не відпускають", "не дають піти", "забрали паспорт", "забрали документи",
+           "мені не платять", "змушують працювати", "змушують до сексу",
+           "дитина в небезпеці"],
+    "ru": ["помогите", "спасите", "меня бьют", "меня избили", "меня заперли",
+           "меня не отпускают", "не дают уйти", "забрали паспорт", "отобрали документы",
+           "мне не платят", "заставляют работать", "принуждают к сексу",
+           "ребёнок в опасности"],
+    "en": ["help", "they beat me", "I am locked in", "they won't let me leave",
+           "they took my passport", "my documents were taken", "I am not paid",
+           "forced to work", "forced to have sex", "a child is in danger"],
+    "translit": ["pomogite", "dopomozhit", "menya byut", "mene bjut", "zabrali pasport",
+                 "ne platyat", "ne vidpuskayut", "ne otpuskayut"],
+}
+# Everyday questions that must NOT be taken for a cry for help.
+NOT_HELP = ["робота в Польщі", "як зареєструватися", "мінімальна зарплата", "паспорт",
+            "работа в Германии", "документы для регистрации", "дитина", "квартира",
+            "minimum wage", "where to register"]
+# Words for the topics, typed as people type them: each must offer its screen.
+TOPIC_WORDS = {
+    "дроп": "forced_crime", "дропи": "forced_crime", "закладки": "forced_crime",
+    "кладмен": "forced_crime", "money mule": "forced_crime", "вебкам": "lure_offers",
+    "вебкам модель": "lure_offers", "хостес": "lure_offers", "масаж": "lure_offers",
+    "квартира": "transport_housing", "житло": "transport_housing",
+    "підвезти": "transport_housing", "дитина": "children", "ребенок": "children",
+    "консульство": "consular", "посольство": "consular", "embassy": "consular",
+    "телеграм канал робота": "online_recruitment", "не платять": "labour_rights",
+    "не платят зарплату": "labour_rights", "інспекція праці": "labour_rights",
+    "права постраждалих": "victim_rights",
+}
+
+
+@pytest.mark.parametrize(("lang", "phrase"), [(lang, p) for lang, phrases in
+                                              HELP_PHRASES.items() for p in phrases])
+def test_help_phrases_open_the_helplines_at_once(shipped_engine, lang, phrase):
+    reply = shipped_engine.step(Session(lang="uk", country="PL", node="work"), Text(phrase))
+    assert reply.node == "helplines", phrase
+
+
+@pytest.mark.parametrize("text", NOT_HELP)
+def test_everyday_questions_are_not_taken_for_a_cry_for_help(shipped_engine, text):
+    reply = shipped_engine.step(Session(lang="uk", country="PL", node="home"), Text(text))
+    assert reply.node != "helplines", text
+
+
+@pytest.mark.parametrize(("typed", "topic"), TOPIC_WORDS.items())
+def test_topic_words_find_their_screen(shipped_engine, typed, topic):
+    reply = shipped_engine.step(Session(lang="uk", country="PL", node="home"), Text(typed))
+    offered = [b.action for m in reply.messages for row in m.buttons for b in row]
+    assert f"n:{topic}" in offered, (typed, offered)

@@ -16,7 +16,7 @@ from pathlib import Path
 from bot.content.html import MAX_MESSAGE_UTF16, check_html, to_plain, utf16_length
 from bot.content.loader import load_catalog
 from bot.content.model import DEFAULT_VARIANT, Catalog
-from bot.content.problems import ERROR, REVIEW_OVERDUE, WARNING, Problem, sort_key
+from bot.content.problems import ERROR, REVIEW_OVERDUE, WARNING, Problem, blocking, sort_key
 from bot.content.texts import HOURS_RE, PLACEHOLDER, RUNTIME_VARIABLES
 from bot.content.yamlsafe import Pos, Text
 from bot.engine.runtime import UI_KEYS, Engine, varies_by_country
@@ -29,7 +29,7 @@ MAX_DESCRIPTION = 512
 MAX_SHORT_DESCRIPTION = 120
 MAX_COMMAND_DESCRIPTION = 256
 # UI texts shown on buttons: plain text, short.
-UI_LABELS = ("back", "home", "sos", "yes", "no", "other_country", "forget_yes", "forget_no")
+UI_LABELS = ("back", "home", "sos", "yes", "no", "forget_yes", "forget_no", "skip_country")
 
 URL_RE = re.compile(r"(?:https?://|www\.|t\.me/)[^\s<>\"']+|[\w.+-]+@[\w-]+\.[\w.-]+")
 # Any number typed into a text, whole: "50", "+48 22 628 01 20", "8:30–16:30", "24/7".
@@ -98,6 +98,12 @@ class _Checks:
                            "its highest result, but only one result: add the others")
             for variant, ids in node.phones.items():
                 pos = node.phones_pos[variant]
+                roles = [f.role for f in map(self.catalog.facts.get, ids) if f is not None]
+                needs_emergency = variant not in s.other_countries or "emergency" in roles
+                if roles and needs_emergency and roles[0] != "emergency":
+                    self.error(pos, f"phones of '{node.id}' for {variant} must start with the "
+                               "emergency number (a fact with role: emergency), so a person "
+                               f"in danger sees it first; '{ids[0]}' is first")
                 if variant != DEFAULT_VARIANT and variant not in s.countries:
                     self.error(pos, f"phones of '{node.id}': '{variant}' is neither 'default' "
                                "nor a configured country")
@@ -224,7 +230,7 @@ class _Checks:
         for key in ui_keys:
             self._compare({lang: self.catalog.ui.get(lang, {}).get(key) for lang in languages},
                           f"ui text '{key}'", Pos(f"content/{languages[0]}", 1, 1),
-                          label=key in UI_LABELS)
+                          label=key in UI_LABELS or key.startswith("country_"))
         for template in self._all_texts():
             self._template(template)
         self._profiles()
@@ -435,9 +441,8 @@ def validate(root: Path, today: dt.date | None = None) -> Report:
         checks = _Checks(catalog, today or dt.date.today(), unreadable)
         checks.structure()
         checks.facts()
-        checks.texts(UI_KEYS)
-        if not [p for p in problems + checks.problems if p.severity == ERROR
-                and p.code != "missing-text"]:
+        checks.texts((*UI_KEYS, *(f"country_{c}" for c in catalog.settings.other_countries)))
+        if not blocking(problems + checks.problems):
             engine = checks.rendering()
         problems = problems + checks.problems
     return Report(sorted(set(problems), key=sort_key), catalog, engine)

@@ -14,6 +14,7 @@ from pathlib import Path
 from bot.content.model import (
     DEFAULT_VARIANT,
     FACT_KINDS,
+    FACT_ROLES,
     NODE_KINDS,
     Campaign,
     Catalog,
@@ -50,11 +51,11 @@ NODE_FIELDS = {
 }
 TEXT_FIELDS = {"title", "text", "questions", "items", "keywords"}
 FACT_FIELDS = {"kind", "value", "currency", "source", "source_date", "checked", "review_by",
-               "upcoming", "note"}
+               "upcoming", "note", "role"}
 SOURCE_FIELDS = {"organisation", "page", "address"}
 SOURCE_DATE_RE = re.compile(r"^[0-9]{4}(-(0[1-9]|1[0-2])(-[0-3][0-9])?)?$")
 SETTINGS_FIELDS = {
-    "languages", "fallback", "countries", "other_country", "start", "sos", "language_node",
+    "languages", "fallback", "countries", "other_countries", "start", "sos", "language_node",
     "country_node", "commands", "history_limit",
 }
 
@@ -205,16 +206,20 @@ def _read_settings(root: Path, out: _Collector) -> Settings | None:
             else:
                 out.error(cmd_map.value_pos[name], f"command '{name}' must name a node")
     names = {}
-    for key in ("start", "sos", "language_node", "country_node", "other_country"):
+    for key in ("start", "sos", "language_node", "country_node"):
         names[key] = str(out.text(data, key, "settings") or "")
-    other = names["other_country"]
-    if other and other not in countries:
-        out.error(data.value_pos["other_country"], f"other_country '{other}' is not in countries")
+    others = []
+    if "other_countries" in data:
+        others = out.words(data["other_countries"], data.value_pos["other_countries"],
+                           "other_countries", COUNTRY_RE)
+        for code in others:
+            if code not in countries:
+                out.error(code.pos, f"other_countries: '{code}' is not in countries")
     return Settings(
         languages=tuple(str(lang) for lang in languages),
         fallback=fallback,
         countries=tuple(str(code) for code in countries),
-        other_country=other,
+        other_countries=tuple(str(code) for code in others),
         start=names["start"],
         sos=names["sos"],
         language_node=names["language_node"],
@@ -266,6 +271,11 @@ def _read_fact(fact_id: str, spec: Map, pos: Pos, out: _Collector) -> Fact | Non
     elif upcoming and kind != "date":
         out.error(spec.value_pos["upcoming"], f"{what}: only a date can be upcoming")
     note = out.text(spec, "note", what, required=False)
+    role = out.text(spec, "role", what, required=False)
+    if role and role not in FACT_ROLES:
+        out.error(spec.value_pos["role"], f"{what}: role must be one of "
+                  f"{', '.join(FACT_ROLES)}, got '{role}'")
+        role = None
     if "value" not in spec:
         out.error(spec.pos, f"{what} needs the field 'value'")
         return None
@@ -287,7 +297,8 @@ def _read_fact(fact_id: str, spec: Map, pos: Pos, out: _Collector) -> Fact | Non
         return None
     return Fact(id=fact_id, kind=kind, value=value, source=source, review_by=review_by,
                 pos=pos, source_date=source_date, checked=checked, currency=currency,
-                upcoming=upcoming is True, note=str(note) if note else None)
+                upcoming=upcoming is True, note=str(note) if note else None,
+                role=str(role) if role else None)
 
 
 def _real_day(text: str) -> bool:

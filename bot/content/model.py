@@ -14,6 +14,10 @@ from bot.content.yamlsafe import Pos, Text
 
 NODE_KINDS = ("menu", "info", "quiz", "checklist", "language", "country", "helplines")
 FACT_KINDS = ("phone", "url", "email", "date", "money", "hours", "text")
+# What a phone line (or address) is for: the helplines screens are checked against it (the
+# emergency number first) and the tests find each country's trafficking and child lines by it.
+FACT_ROLES = ("emergency", "trafficking", "child", "missing_child", "labour", "consular",
+              "violence", "migration", "support", "police")
 DEFAULT_VARIANT = "default"
 
 
@@ -92,6 +96,7 @@ class Fact:
     currency: str | None = None
     upcoming: bool = False
     note: str | None = None
+    role: str | None = None
 
     def overdue(self, today: dt.date) -> bool:
         """Past its review date, or an upcoming date that has come and gone."""
@@ -103,7 +108,9 @@ class Settings:
     languages: tuple[str, ...]
     fallback: dict[str, tuple[str, ...]]
     countries: tuple[str, ...]
-    other_country: str
+    # Choices that are not one country ("another EU country", "outside the EU"): each is
+    # named by the ui text country_<CODE> instead of by CLDR.
+    other_countries: tuple[str, ...]
     start: str
     sos: str
     language_node: str

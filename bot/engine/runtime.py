@@ -27,7 +27,7 @@ from bot.engine.session import MAX_STARTED, Session
 
 # Interface texts every language must define in ``content/<lang>/*.yaml`` under ``ui:``.
 UI_KEYS = (
-    "back", "home", "sos", "yes", "no", "choose_language", "other_country", "no_country",
+    "back", "home", "sos", "yes", "no", "choose_language", "no_country",
     "translation_missing", "unknown_text", "unknown_command", "suggestions", "stale_button",
     "non_text", "quiz_progress", "checklist_progress", "forget_confirm", "forget_yes",
     "forget_no", "forget_done", "skip_country", "country_line",
@@ -234,18 +234,28 @@ class Engine:
             # The short code printed beside a QR code, for apps that lost the link's payload.
             # Checked first: it is exact, and a code like DE-SOS must not read as a help word.
             return self._start(session, parse_payload(campaign, self.catalog))
+        topics = [t for t in self._topics.search(text, MAX_SUGGESTIONS)
+                  if t in self.catalog.nodes and t != self.settings.sos]
         if self._help_words.search(text, limit=1):
-            return self._sos(session)
+            # Help first; what else the words point to ("they don't pay me": unpaid wages)
+            # follows in a second message.
+            help_reply = self._sos(session)
+            if not topics:
+                return help_reply
+            lang = session.lang or self.default_lang
+            more = self._suggestions(topics, lang, self.settings.sos)
+            return Reply((*help_reply.messages, more), help_reply.session, node=help_reply.node)
         if not session.lang:
             return self._ask_language(session)
-        topics = [t for t in self._topics.search(text, MAX_SUGGESTIONS) if t in self.catalog.nodes]
         if not topics:
             return self._home(session, notice="unknown_text")
-        lang = session.lang
-        rows = [(Button(self._title(t, lang), action=f"n:{t}"),) for t in topics]
-        rows.append(self._nav_row(lang, session.node or self.settings.start))
-        message = Message(self._ui_html("suggestions", lang), tuple(rows))
+        message = self._suggestions(topics, session.lang, session.node or self.settings.start)
         return Reply((message,), session, node=session.node)
+
+    def _suggestions(self, topics: list[str], lang: str, node_id: str) -> Message:
+        rows = [(Button(self._title(t, lang), action=f"n:{t}"),) for t in topics]
+        rows.append(self._nav_row(lang, node_id))
+        return Message(self._ui_html("suggestions", lang), tuple(row for row in rows if row))
 
     # ---------------------------------------------------------------- navigation
     def _open(self, session: Session, node_id: str, push: bool = True) -> Reply:
@@ -520,8 +530,8 @@ class Engine:
     def _country_label(self, code: str | None, lang: str) -> str:
         if not code:
             return self._ui("no_country", lang)
-        if code == self.settings.other_country:
-            return self._ui("other_country", lang)
+        if code in self.settings.other_countries:
+            return self._ui(f"country_{code}", lang)
         return country_name(code, lang)
 
     def _hinted(self, lang_hint: str | None) -> str | None:

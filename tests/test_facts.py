@@ -1,0 +1,63 @@
+"""Facts say honestly how fresh they are, in validate and in the running bot."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bot.checks.validate import validate
+from bot.content.html import to_plain
+from bot.content.loader import load_catalog
+from bot.content.texts import format_hours
+from bot.engine.events import Start
+from bot.engine.runtime import Engine
+from bot.engine.session import Session
+from tests.conftest import PROJECT
+
+
+def test_a_fact_past_its_review_date_blocks_a_release_but_not_the_running_bot(base_copy):
+    facts = base_copy / "flows/facts.yaml"
+    facts.write_text(facts.read_text().replace("review_by: 2027-02-01", "review_by: 2026-12-01",
+                                               1))
+    before = validate(base_copy, today=dt.date(2026, 12, 1))
+    assert before.errors == []
+    after = validate(base_copy, today=dt.date(2026, 12, 2))
+    assert [p.code for p in after.errors] == ["review-overdue"]
+    assert "was due for review on 2026-12-01" in after.errors[0].message
+    # The bot keeps serving the content, with the fact marked in the reader's language.
+    reply = after.engine.step(Session(lang="uk"), Start("uk-PL-helplines"))
+    text = to_plain(reply.messages[0].text)
+    assert "112 ⚠️" in text and "[uk] fact_overdue" in text
+
+
+def test_screens_name_the_source_and_never_claim_a_check_nobody_made(base_copy):
+    facts = base_copy / "flows/facts.yaml"
+    facts.write_text(facts.read_text().replace(
+        '    organisation: "European Commission"\n',
+        '    organisation: "European Commission"\n'
+        '    address: "https://ec.europa.eu/112"\n  source_date: 2009-02-12\n'))
+    engine = Engine(load_catalog(base_copy)[0], dt.date(2026, 11, 24))
+    text = engine.step(Session(lang="en"), Start("en-PL-helplines")).messages[0].text
+    assert '<a href="https://ec.europa.eu/112">European Commission</a>, 2009' in text
+    assert "example source, [en] source_undated" in text
+    assert "source_confirmed" not in text  # no person confirmed these facts
+    facts.write_text(facts.read_text().replace("  source_date: 2009-02-12\n",
+                                               "  source_date: 2009-02-12\n"
+                                               "  checked: 2026-11-20\n"))
+    engine = Engine(load_catalog(base_copy)[0], dt.date(2026, 11, 24))
+    text = engine.step(Session(lang="en"), Start("en-PL-helplines")).messages[0].text
+    assert "2009, [en] source_confirmed 20 November 2026" in text
+
+
+def test_opening_hours_read_in_each_language():
+    assert format_hours("Mo-Fr 08:30-16:30", "uk") == "пн–пт 8:30–16:30"
+    assert format_hours("Mo-Fr 08:30-16:30", "ru") == "пн–пт 8:30–16:30"
+    assert format_hours("Mo,We,Th 10:00-12:00; Sa 14:00-20:00", "en") == (
+        "Mon, Wed, Thu 10:00–12:00; Sat 14:00–20:00")
+
+
+def test_every_shipped_fact_can_be_reviewed_in_time():
+    catalog, _ = load_catalog(PROJECT)
+    for fact in catalog.facts.values():
+        assert fact.source.organisation
+        if fact.upcoming:
+            assert fact.review_by < fact.value, fact.id
