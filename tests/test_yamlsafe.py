@@ -76,3 +76,10 @@ def test_dates_and_numbers_are_typed():
     data = load_text("checked: 2026-11-23\nweight: 3\n", "f.yaml")
     assert data["checked"] == dt.date(2026, 11, 23)
     assert data["weight"] == 3
+
+
+def test_merge_key_on_its_own_is_refused_where_it_stands():
+    # No alias involved: the merge key itself must be refused, not read as a key named "<<".
+    with pytest.raises(YamlError) as err:
+        load_text("base:\n  <<: {a: 1}\n", "f.yaml")
+    assert str(err.value) == "f.yaml:2:3: merge keys (<<) are not allowed in content"
