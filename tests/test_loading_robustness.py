@@ -7,8 +7,12 @@ in a traceback, block a reload, or stop the watcher that publishes the next good
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import logging
 import os
+import shutil
+import string
 import subprocess
 import sys
 from collections.abc import Callable
@@ -17,7 +21,8 @@ from pathlib import Path
 import pytest
 
 from bot.checks.validate import validate
-from tests.conftest import PROJECT
+from bot.publish import watch
+from tests.conftest import BASE, PROJECT
 
 TODAY = dt.date(2026, 11, 23)
 EXTRA = "flows/extra.yaml"
@@ -99,6 +104,94 @@ IGNORED = [
 def test_validate_reports_each_unreadable_file_with_its_position(base_copy: Path, make, expected):
     make(base_copy)
     assert [str(p) for p in validate(base_copy, today=TODAY).problems] == expected
+
+
+def _restore(root: Path, title: str) -> None:
+    """The editor undoes the mistake and makes a good edit, in one step the watcher sees."""
+    for part in ("flows", "content"):
+        shutil.rmtree(root / part)
+        shutil.copytree(BASE / part, root / part)
+    main = root / "content/en/main.yaml"
+    main.write_text(main.read_text().replace('"[en] Home"', f'"[en] {title}"'))
+
+
+class _Operator(logging.Handler):
+    """What an operator would notice: error logs and published content, in order."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.seen: asyncio.Queue = asyncio.Queue()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.seen.put_nowait(("logged", record.getMessage(), record.exc_info is not None))
+
+    def use(self, engine) -> None:
+        self.seen.put_nowait(("published", engine.catalog.texts["en"]["home"].title))
+
+    async def next(self, watcher: asyncio.Task):
+        """The next thing noticed; fails at once if the watcher died."""
+        getter = asyncio.ensure_future(self.seen.get())
+        await asyncio.wait({getter, watcher}, timeout=60, return_when=asyncio.FIRST_COMPLETED)
+        if not getter.done():
+            getter.cancel()
+            died = watcher.done() and (watcher.exception() or "it returned")
+            raise AssertionError(f"the watcher stopped: {died}" if died else "nothing happened")
+        return getter.result()
+
+
+async def _watching(root: Path, operator: _Operator, stop: asyncio.Event) -> asyncio.Task:
+    logging.getLogger("stay_safe.content").addHandler(operator)
+    watcher = asyncio.create_task(watch(root, operator.use, 0.01, stop))
+    await asyncio.sleep(0)  # the watcher takes its first look at the files
+    return watcher
+
+
+async def _stop(watcher: asyncio.Task, operator: _Operator, stop: asyncio.Event) -> None:
+    stop.set()
+    await asyncio.gather(watcher, return_exceptions=True)
+    logging.getLogger("stay_safe.content").removeHandler(operator)
+
+
+async def test_watcher_refuses_each_broken_edit_and_publishes_the_next_good_one(base_copy: Path):
+    operator, stop = _Operator(), asyncio.Event()
+    watcher = await _watching(base_copy, operator, stop)
+    try:
+        # A digit in a title would differ from the other languages: letters mark each edit.
+        for letter, (_, make, line) in zip(string.ascii_uppercase, REFUSED, strict=False):
+            make(base_copy)
+            assert await operator.next(watcher) == (
+                "logged", "content change refused (1 error(s)); still serving the previous "
+                f"version. First: {line}", False)
+            _restore(base_copy, f"Home {letter}")
+            assert await operator.next(watcher) == ("published", f"[en] Home {letter}")
+        for letter, (_, make) in zip(string.ascii_lowercase, IGNORED, strict=False):
+            _restore(base_copy, f"Home {letter}")
+            make(base_copy)
+            assert await operator.next(watcher) == ("published", f"[en] Home {letter}")
+    finally:
+        await _stop(watcher, operator, stop)
+
+
+async def test_watcher_logs_a_failed_publish_and_keeps_watching(base_copy: Path):
+    operator, stop = _Operator(), asyncio.Event()
+    publish = operator.use
+    failures = [RuntimeError("the bot could not take the new content")]
+
+    def use(engine) -> None:
+        if failures:
+            raise failures.pop()
+        publish(engine)
+
+    operator.use = use
+    watcher = await _watching(base_copy, operator, stop)
+    try:
+        _restore(base_copy, "Home A")
+        assert await operator.next(watcher) == (
+            "logged", "content reload failed; still serving the previous version", True)
+        _restore(base_copy, "Home B")
+        assert await operator.next(watcher) == ("published", "[en] Home B")
+    finally:
+        await _stop(watcher, operator, stop)
 
 
 def test_validate_command_answers_a_pipe_at_once_with_its_position(base_copy: Path):
