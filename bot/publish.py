@@ -2,7 +2,8 @@
 
 A change that does not validate is refused and the bot keeps serving the previous version, so
 an editor's typo can never break the running bot. Missing translations do not block: readers
-see the fallback language with a notice.
+see the fallback language with a notice. Whatever goes wrong during one reload is logged and the
+watcher keeps watching, so the next good edit still goes live.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.checks.validate import validate
+from bot.content.loader import content_files
 from bot.content.problems import SOFT_CODES, Problem, blocking
 
 if TYPE_CHECKING:
@@ -33,33 +35,52 @@ def load_checked(root: Path) -> tuple[Engine | None, list[Problem], list[Problem
 
 
 def snapshot(root: Path) -> tuple:
-    """What changes when an editor saves a file: names, sizes and modification times."""
-    files = sorted((*root.glob("flows/*.yaml"), *root.glob("content/*/*.yaml")))
+    """What changes when an editor saves a file: names, types, sizes and modification times.
+
+    Only ``stat`` is called, never ``open``, so a pipe or a device cannot block it; a broken link
+    or a loop of links is seen through ``lstat``, so creating one counts as a change."""
+    try:
+        folders = [root / "flows", *sorted((root / "content").glob("*"))]
+        files = [path for folder in folders for path in content_files(folder)]
+    except OSError as exc:
+        return (("unlisted", str(exc)),)
     result = []
     for path in files:
         try:
-            stat = path.stat()
+            info = path.stat()
         except OSError:
-            continue
-        result.append((str(path), stat.st_size, stat.st_mtime_ns))
+            try:
+                info = path.lstat()
+            except OSError:  # gone since it was listed
+                continue
+        result.append((str(path), info.st_mode, info.st_ino, info.st_size, info.st_mtime_ns))
     return tuple(result)
 
 
 async def watch(root: Path, use, interval: float, stop: asyncio.Event) -> None:
-    """Every ``interval`` seconds, publish changed content through ``use(engine)`` if valid."""
+    """Every ``interval`` seconds, publish changed content through ``use(engine)`` if valid.
+
+    Each change is tried once: a refused one waits for the editor's next save, and an unexpected
+    failure is logged with its traceback, never ending the watch."""
     seen = snapshot(root)
     while not stop.is_set():
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=interval)
-        current = snapshot(root)
-        if current == seen:
-            continue
-        seen = current
-        engine, fatal, gaps = await asyncio.to_thread(load_checked, root)
-        if engine is None:
-            log.error("content change refused (%d error(s)); still serving the previous "
-                      "version. First: %s", len(fatal), fatal[0] if fatal else "no settings")
-            continue
-        use(engine)
-        log.info("content reloaded: %d screens%s", len(engine.catalog.nodes),
-                 f", {len(gaps)} missing translation(s)" if gaps else "")
+        try:
+            current = snapshot(root)
+            if current != seen:
+                seen = current
+                await _publish(root, use)
+        except Exception:
+            log.exception("content reload failed; still serving the previous version")
+
+
+async def _publish(root: Path, use) -> None:
+    engine, fatal, gaps = await asyncio.to_thread(load_checked, root)
+    if engine is None:
+        log.error("content change refused (%d error(s)); still serving the previous "
+                  "version. First: %s", len(fatal), fatal[0] if fatal else "no settings")
+        return
+    use(engine)
+    log.info("content reloaded: %d screens%s", len(engine.catalog.nodes),
+             f", {len(gaps)} missing translation(s)" if gaps else "")

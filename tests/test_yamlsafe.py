@@ -76,3 +76,61 @@ def test_dates_and_numbers_are_typed():
     data = load_text("checked: 2026-11-23\nweight: 3\n", "f.yaml")
     assert data["checked"] == dt.date(2026, 11, 23)
     assert data["weight"] == 3
+
+
+def test_merge_key_on_its_own_is_refused_where_it_stands():
+    # No alias involved: the merge key itself must be refused, not read as a key named "<<".
+    with pytest.raises(YamlError) as err:
+        load_text("base:\n  <<: {a: 1}\n", "f.yaml")
+    assert str(err.value) == "f.yaml:2:3: merge keys (<<) are not allowed in content"
+
+
+@pytest.mark.parametrize(("source", "expected"), [
+    ("checked: 2026-02-30\n",
+     "f.yaml:1:10: '2026-02-30' is not a real date (day is out of range for month)"),
+    ("checked: 2026-13-01 10:00:00\n",
+     "f.yaml:1:10: '2026-13-01 10:00:00' is not a real date (month must be in 1..12)"),
+], ids=["day", "month"])
+def test_impossible_dates_are_refused_where_they_stand(source, expected):
+    with pytest.raises(YamlError) as err:
+        load_text(source, "f.yaml")
+    assert str(err.value) == expected
+
+
+INVISIBLE = ("invisible character U+{} is not allowed (often pasted from a word processor); "
+             "delete it, or retype the text around it")
+
+
+@pytest.mark.parametrize(("source", "expected"), [
+    ("a: one\nb: two\x0bthree\n", "f.yaml:2:7: " + INVISIBLE.format("000B")),
+    ("a\x00b: 1\n", "f.yaml:1:2: " + INVISIBLE.format("0000")),
+    ("# comment \x1b[0m\n", "f.yaml:1:11: " + INVISIBLE.format("001B")),
+    ("a: line one\u2028line two\n", "f.yaml:1:12: " + INVISIBLE.format("2028")),
+    ('a: "bell\\a"\n', "f.yaml:1:4: " + INVISIBLE.format("0007")),
+    ('"key\\x00": 1\n', "f.yaml:1:1: " + INVISIBLE.format("0000")),
+], ids=["pasted-in-value", "pasted-in-key", "pasted-in-comment", "line-separator",
+        "escaped-in-value", "escaped-in-key"])
+def test_invisible_characters_are_refused_where_they_stand(source, expected):
+    with pytest.raises(YamlError) as err:
+        load_text(source, "f.yaml")
+    assert str(err.value) == expected
+
+
+@pytest.mark.parametrize("number", ["9" * 5000, "0x" + "f" * 5000, "1" + ":59" * 80_000],
+                         ids=["decimal", "hex", "base-60"])
+def test_numbers_too_long_to_be_real_are_refused_without_converting(number):
+    with pytest.raises(YamlError) as err:
+        load_text(f"weight: {number}\n", "f.yaml")
+    assert str(err.value) == (f"f.yaml:1:9: a number {len(number)} characters long cannot be "
+                              "right; if it is text, put it in quotes")
+
+
+@pytest.mark.parametrize(("source", "col"), [
+    ("a: " + "[" * 5000 + "]" * 5000 + "\n", 35),
+    ("a: " + "{b: " * 3000 + "1" + "}" * 3000 + "\n", 125),
+], ids=["lists", "mappings"])
+def test_deep_nesting_is_refused_before_python_recursion_gives_up(source, col):
+    with pytest.raises(YamlError) as err:
+        load_text(source, "f.yaml")
+    assert str(err.value) == (f"f.yaml:1:{col}: lists and mappings are nested more than 32 "
+                              "levels deep; look for brackets [ or { that are never closed")

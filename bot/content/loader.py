@@ -8,6 +8,7 @@ editor sees them all at once. Cross-file checks (links, translations, HTML, leng
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from pathlib import Path
 
@@ -29,6 +30,8 @@ from bot.content.model import (
 )
 from bot.content.problems import ERROR, WARNING, Problem
 from bot.content.yamlsafe import Map, Pos, Seq, Text, YamlError, load_file
+
+log = logging.getLogger("stay_safe.content")
 
 ID_RE = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
 COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
@@ -157,22 +160,47 @@ def _describe(value) -> str:
     return type(value).__name__
 
 
+def content_files(folder: Path) -> list[Path]:
+    """The ``*.yaml`` files of ``folder``, sorted. Hidden files are never content: they are an
+    editor's lock file (``.#main.yaml``, a broken link while Emacs edits ``main.yaml``) or
+    macOS's ``._main.yaml``."""
+    return sorted(path for path in folder.glob("*.yaml") if not path.name.startswith("."))
+
+
+def _present(path: Path) -> bool:
+    """True when ``path`` exists, even as a broken link, so reading it says what is wrong."""
+    return path.exists() or path.is_symlink()
+
+
 def _load(path: Path, root: Path, out: _Collector):
     display = path.relative_to(root).as_posix()
     try:
         return load_file(path, display)
     except YamlError as exc:
         out.error(exc.pos, exc.message, code="yaml")
-        return None
+    except Exception as exc:  # a last resort: one unreadable file must not stop validate or run
+        log.debug("unexpected error reading %s", display, exc_info=True)
+        out.error(Pos(display, 1, 1), f"this file could not be read ({type(exc).__name__}: "
+                  f"{exc}); please tell the developers", code="yaml")
+    return None
+
+
+def _load_mapping(path: Path, root: Path, out: _Collector, what: str) -> Map | None:
+    """A file that must hold one mapping; None when it does not (reported once)."""
+    reported = len(out.problems)
+    data = _load(path, root, out)
+    if data is None and len(out.problems) > reported:
+        return None  # unreadable, and already reported where it went wrong
+    return out.mapping(data, Pos(path.relative_to(root).as_posix(), 1, 1), what)
 
 
 def _read_settings(root: Path, out: _Collector) -> Settings | None:
     path = root / "flows" / SETTINGS_FILE
     pos = Pos(f"flows/{SETTINGS_FILE}", 1, 1)
-    if not path.exists():
+    if not _present(path):
         out.error(pos, "missing settings file (languages, countries, start node)")
         return None
-    data = out.mapping(_load(path, root, out), pos, "settings")
+    data = _load_mapping(path, root, out, "settings")
     if data is None:
         return None
     out.unknown_fields(data, SETTINGS_FIELDS, "settings")
@@ -232,9 +260,9 @@ def _read_settings(root: Path, out: _Collector) -> Settings | None:
 
 def _read_facts(root: Path, out: _Collector) -> dict[str, Fact]:
     path = root / "flows" / FACTS_FILE
-    if not path.exists():
+    if not _present(path):
         return {}
-    data = out.mapping(_load(path, root, out), Pos(f"flows/{FACTS_FILE}", 1, 1), "facts")
+    data = _load_mapping(path, root, out, "facts")
     facts: dict[str, Fact] = {}
     for fact_id, spec in (data or {}).items():
         what = f"fact '{fact_id}'"
@@ -346,9 +374,9 @@ def _read_source_date(spec: Map, what: str, out: _Collector) -> str | bool | Non
 
 def _read_campaigns(root: Path, out: _Collector) -> dict[str, Campaign]:
     path = root / "flows" / CAMPAIGNS_FILE
-    if not path.exists():
+    if not _present(path):
         return {}
-    data = out.mapping(_load(path, root, out), Pos(f"flows/{CAMPAIGNS_FILE}", 1, 1), "campaigns")
+    data = _load_mapping(path, root, out, "campaigns")
     campaigns: dict[str, Campaign] = {}
     for campaign_id, spec in (data or {}).items():
         what = f"campaign '{campaign_id}'"
@@ -450,7 +478,7 @@ def _seq(spec: Map, key: str, what: str, out: _Collector) -> Seq:
 def _read_nodes(root: Path, out: _Collector) -> dict[str, Node]:
     nodes: dict[str, Node] = {}
     seen: dict[str, Pos] = {}
-    for path in sorted((root / "flows").glob("*.yaml")):
+    for path in content_files(root / "flows"):
         if path.name in (SETTINGS_FILE, FACTS_FILE, CAMPAIGNS_FILE):
             continue
         data = _load(path, root, out)
@@ -547,7 +575,7 @@ def _read_language(root: Path, lang: str, out: _Collector, countries: set[str]):
     folder = root / "content" / lang
     if not folder.is_dir():
         out.error(Pos(f"content/{lang}", 1, 1), f"no texts for language '{lang}' (folder missing)")
-    for path in sorted(folder.glob("*.yaml")):
+    for path in content_files(folder):
         data = _load(path, root, out)
         if data is None:
             continue

@@ -3,12 +3,18 @@
 PyYAML's ``safe_load`` silently keeps the last of two duplicate keys and expands aliases without
 limit. Editors need neither anchors nor tags, so this loader refuses them outright, refuses
 duplicate keys and oversized files, and returns values that remember their ``line:column`` so
-the validator can point at the exact place of a mistake.
+the validator can point at the exact place of a mistake. Whatever an editor saves (an impossible
+date, a character pasted from a word processor, a pipe or a broken link named ``*.yaml``) ends
+in a ``YamlError`` with a position, never in another exception or a read that blocks.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import os
+import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,11 +24,24 @@ from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 MAX_FILE_BYTES = 256 * 1024
+_TOO_LARGE = f"file is larger than {MAX_FILE_BYTES // 1024} KiB; split it into smaller files"
+# Content nests a few levels deep; a limit far above that stops a paste of "[[[[…" long before
+# Python's recursion limit.
+MAX_DEPTH = 32
+# Longer than any number content needs; PyYAML would spend seconds on a long 1:2:3 (base 60)
+# number, and Python refuses to convert more than 4300 digits at all.
+MAX_NUMBER_CHARS = 100
 STANDARD_TAG_PREFIX = "tag:yaml.org,2002:"
 ALLOWED_TAGS = {
     STANDARD_TAG_PREFIX + name
     for name in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")
 }
+# Characters an editor cannot see, typically pasted from a word processor: control characters
+# (YAML itself refuses most of them), Unicode line and paragraph separators (YAML counts them
+# as line breaks that no editor shows), and lone surrogates (Telegram refuses them).
+_INVISIBLE = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff"
+_INVISIBLE_IN_FILE = re.compile(f"[{_INVISIBLE}]")
+_INVISIBLE_IN_TEXT = re.compile(f"[{_INVISIBLE}\r]")  # "\r" here came from an escape
 
 
 @dataclass(frozen=True)
@@ -86,18 +105,32 @@ class Seq(list):
     item_pos: list
 
 
-class _AliasRefused(Exception):
-    def __init__(self, mark):
-        super().__init__("alias")
+class _Refused(Exception):
+    """Raised while composing, where the file name is unknown; ``load_text`` adds it."""
+
+    def __init__(self, mark, message: str):
+        super().__init__(message)
         self.mark = mark
+        self.message = message
 
 
 class _Loader(yaml.SafeLoader):
+    depth = 0
+
     def compose_node(self, parent, index):
         # Refused before PyYAML resolves it, so an alias bomb is never expanded.
         if self.check_event(AliasEvent):
-            raise _AliasRefused(self.peek_event().start_mark)
-        return super().compose_node(parent, index)
+            raise _Refused(self.peek_event().start_mark,
+                           "aliases (*name) are not allowed in content; write the value out")
+        if self.depth >= MAX_DEPTH:
+            raise _Refused(self.peek_event().start_mark,
+                           f"lists and mappings are nested more than {MAX_DEPTH} levels deep; "
+                           "look for brackets [ or { that are never closed")
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 def _pos(file: str, node: Node) -> Pos:
@@ -105,6 +138,38 @@ def _pos(file: str, node: Node) -> Pos:
 
 
 _SCALARS = SafeConstructor()
+
+
+def _invisible_message(char: str) -> str:
+    return (f"invisible character U+{ord(char):04X} is not allowed (often pasted from a word "
+            "processor); delete it, or retype the text around it")
+
+
+def _check_text(value: str, file: str, node: Node) -> str:
+    """Refuses invisible characters that an escape like "\\x00" put into a key or a text."""
+    found = _INVISIBLE_IN_TEXT.search(value)
+    if found:
+        raise YamlError(_pos(file, node), _invisible_message(found.group()))
+    return value
+
+
+def _scalar(node: ScalarNode, file: str):
+    """A number, yes/no, nothing or a date; an impossible value is refused where it stands."""
+    tag = node.tag.replace(STANDARD_TAG_PREFIX, "")
+    if tag == "int" and len(node.value) > MAX_NUMBER_CHARS:
+        raise YamlError(_pos(file, node), f"a number {len(node.value)} characters long cannot be "
+                        "right; if it is text, put it in quotes")
+    try:
+        value = _SCALARS.construct_object(node)
+    except (ValueError, OverflowError) as exc:
+        if tag == "timestamp":
+            message = f"'{node.value}' is not a real date ({exc})"
+        else:
+            message = f"'{node.value[:40]}' cannot be read as a {tag} ({exc})"
+        raise YamlError(_pos(file, node), message) from None
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    return value
 
 
 def _block_indent(node: ScalarNode, lines: list[str]) -> int:
@@ -133,7 +198,7 @@ def _convert(node: Node, file: str, lines: list[str]):
                 raise YamlError(_pos(file, key_node), "merge keys (<<) are not allowed in content")
             if not isinstance(key_node, ScalarNode):
                 raise YamlError(_pos(file, key_node), "a key must be a plain word")
-            key = str(key_node.value)
+            key = _check_text(str(key_node.value), file, key_node)
             if key in result:
                 first = result.key_pos[key]
                 raise YamlError(
@@ -157,28 +222,23 @@ def _convert(node: Node, file: str, lines: list[str]):
         if block:
             # A block scalar's text starts on the line after its | or > indicator.
             pos = Pos(file, pos.line + 1, _block_indent(node, lines))
-        return Text(node.value, pos, block)
-    value = _SCALARS.construct_object(node)
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    return value
+        return Text(_check_text(node.value, file, node), pos, block)
+    return _scalar(node, file)
 
 
 def load_text(source: str, file: str):
     """Parse one YAML document; raises ``YamlError`` with a position on any refusal."""
-    if len(source.encode("utf-8")) > MAX_FILE_BYTES:
-        raise YamlError(
-            Pos(file, 1, 1),
-            f"file is larger than {MAX_FILE_BYTES // 1024} KiB; split it into smaller files",
-        )
+    if len(source.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
+        raise YamlError(Pos(file, 1, 1), _TOO_LARGE)
+    invisible = _INVISIBLE_IN_FILE.search(source)
+    if invisible:
+        raise YamlError(_offset_pos(source, invisible.start(), file),
+                        _invisible_message(invisible.group()))
     loader = _Loader(source)
     try:
         node = loader.get_single_node()
-    except _AliasRefused as exc:
-        raise YamlError(
-            Pos(file, exc.mark.line + 1, exc.mark.column + 1),
-            "aliases (*name) are not allowed in content; write the value out",
-        ) from None
+    except _Refused as exc:
+        raise YamlError(Pos(file, exc.mark.line + 1, exc.mark.column + 1), exc.message) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -195,16 +255,67 @@ def load_text(source: str, file: str):
     return _convert(node, file, source.splitlines())
 
 
+def _offset_pos(source: str, offset: int, file: str) -> Pos:
+    """Line and column of ``source[offset]`` as an editor counts them (only "\\n" ends a line)."""
+    line_start = source.rfind("\n", 0, offset) + 1
+    return Pos(file, source.count("\n", 0, offset) + 1, offset - line_start + 1)
+
+
+def _not_a_file(mode: int) -> str | None:
+    """Why a file of this type is not read, or None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "this is a folder, not a file; rename it so its name does not end in .yaml"
+    if stat.S_ISFIFO(mode):
+        kind = "a named pipe"
+    elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        kind = "a device"
+    elif stat.S_ISSOCK(mode):
+        kind = "a socket"
+    else:
+        kind = "a special file"
+    return f"this is {kind}, not a text file; only plain text files are read"
+
+
+def _cannot_open(path: Path, exc: OSError) -> str:
+    if exc.errno == errno.ELOOP:
+        return "this is a link that leads back to itself (a loop of links); delete the link"
+    if exc.errno == errno.ENOENT and path.is_symlink():
+        return "this is a link to a file that does not exist; delete the link or restore the file"
+    if exc.errno == errno.ENOENT:
+        return "the file disappeared while it was being read; save it again"
+    return f"the file cannot be read ({exc.strerror or exc})"
+
+
+def read_source(path: Path, display: str) -> str:
+    """The text of a regular file; anything else (a folder, a pipe, a device, a broken link) is
+    refused without being opened, and a read never blocks nor takes more than the size limit."""
+    try:
+        why_not = _not_a_file(os.stat(path).st_mode)
+        if why_not is None:
+            # O_NONBLOCK: if a pipe replaced the file since the stat, opening it cannot block.
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+            with open(fd, "rb") as stream:
+                why_not = _not_a_file(os.fstat(fd).st_mode)
+                data = b"" if why_not else stream.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise YamlError(Pos(display, 1, 1), _cannot_open(path, exc)) from None
+    if why_not:
+        raise YamlError(Pos(display, 1, 1), why_not)
+    if len(data) > MAX_FILE_BYTES:
+        raise YamlError(Pos(display, 1, 1), _TOO_LARGE)
+    try:
+        source = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        col = len(data[line_start:exc.start].decode("utf-8", "replace")) + 1
+        raise YamlError(Pos(display, data.count(b"\n", 0, exc.start) + 1, col),
+                        "file is not valid UTF-8 text; save it with the UTF-8 encoding") from None
+    # Line ends as Python's text mode reads them, so positions match what editors show.
+    return source.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def load_file(path: Path, display: str):
     """Read and parse a file; ``display`` is the name used in messages (relative path)."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise YamlError(
-                Pos(display, 1, 1),
-                f"file is larger than {MAX_FILE_BYTES // 1024} KiB; split it into smaller files",
-            )
-        source = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise YamlError(Pos(display, 1, 1), "file is not valid UTF-8 text") from None
-    return load_text(source, display)
+    return load_text(read_source(path, display), display)
