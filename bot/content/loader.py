@@ -314,8 +314,10 @@ def _read_fact(fact_id: str, spec: Map, pos: Pos, out: _Collector) -> Fact | Non
         return None
     if kind == "money":
         currency = out.text(spec, "currency", what)
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            out.error(spec.value_pos["value"], f"{what}: a money fact needs a number")
+        if isinstance(value, bool) or not isinstance(value, int | float) or not (
+                math.isfinite(value) and value >= 0):
+            out.error(spec.value_pos["value"], f"{what}: a money fact needs an amount like 4806 "
+                      "or 13.90")
             return None
     elif kind not in ("date", "money") and not (isinstance(value, Text) and value.strip()):
         out.error(spec.value_pos["value"], f"{what}: value must be text in quotes, got "
