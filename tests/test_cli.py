@@ -52,7 +52,8 @@ def test_chat_refuses_broken_content_with_the_reason(base_copy: Path):
     (base_copy / "content/uk/ui.yaml").write_text("ui: [unclosed\n")
     result = run("chat", "--root", str(base_copy), stdin="1\n")
     assert result.returncode == 1
-    assert "content/uk/ui.yaml:2:1: error: YAML syntax error" in result.stderr
+    assert ("content/uk/ui.yaml:1:5: error: the list that starts with [ here is never closed: "
+            "end it with ] on the same line") in result.stderr
 
 
 def test_chat_previews_content_with_translation_gaps(base_copy: Path):

@@ -23,6 +23,8 @@ from yaml.constructor import SafeConstructor
 from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from bot.content.yamlhints import empty_key_between, explain
+
 MAX_FILE_BYTES = 256 * 1024
 _TOO_LARGE = f"file is larger than {MAX_FILE_BYTES // 1024} KiB; split it into smaller files"
 # Content nests a few levels deep; a limit far above that stops a paste of "[[[[…" long before
@@ -201,6 +203,9 @@ def _convert(node: Node, file: str, lines: list[str]):
             key = _check_text(str(key_node.value), file, key_node)
             if key in result:
                 first = result.key_pos[key]
+                hint = empty_key_between(lines, first.line, key_node.start_mark.line + 1)
+                if hint is not None:
+                    raise YamlError(Pos(file, hint.line, hint.col), hint.message)
                 raise YamlError(
                     _pos(file, key_node),
                     f"duplicate key '{key}' (first defined at line {first.line}); "
@@ -242,10 +247,14 @@ def load_text(source: str, file: str):
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        hint = explain(source, line)
+        if hint is not None:
+            raise YamlError(Pos(file, hint.line, hint.col), hint.message) from None
         message = exc.problem or exc.context or "YAML syntax error"
         if exc.problem and exc.context and exc.context_mark:
             message += f" ({exc.context} started at line {exc.context_mark.line + 1})"
-        raise YamlError(Pos(file, line, col), f"YAML syntax error: {message}") from None
+        raise YamlError(Pos(file, line, col), "the layout of the file cannot be read here "
+                        f"(YAML says: {message})") from None
     except yaml.YAMLError as exc:
         raise YamlError(Pos(file, 1, 1), f"YAML error: {exc}") from None
     finally:
