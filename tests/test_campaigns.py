@@ -24,7 +24,7 @@ CATALOG, _ = load_catalog(PROJECT)
     ("plwork-ru", Preset("ru", "PL", "work", "plwork")),           # written parts win
     ("desos-CZ-registration", Preset("ru", "CZ", "registration", "desos")),
     ("plwork-X!Y-en", Preset("en", "PL", "work", "plwork")),        # a damaged part is ignored
-    ("uk-ZZ-nowhere-lastyear", Preset("uk", None, None, None)),
+    ("uk-QQ-nowhere-lastyear", Preset("uk", None, None, None)),
     ("", Preset()),
     ("-" * 10, Preset()),
     ("plwork-" + "x" * 60, Preset()),                               # over 64: ignored whole
