@@ -12,6 +12,7 @@ from pathlib import Path
 from bot.checks.validate import validate
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+REPORT_FILE = "docs/content.md"  # the committed content report
 
 
 def default_root() -> Path:
@@ -27,13 +28,31 @@ def cmd_validate(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     today = dt.date.fromisoformat(args.today) if args.today else None
     report = validate(Path(args.path), today=today)
-    for problem in report.problems:
+    problems = [*report.problems, *_stale_report(Path(args.path), report)]
+    for problem in problems:
         print(problem)
     elapsed = time.perf_counter() - started
     status = "FAILED" if report.errors else "OK"
-    print(f"{status}: {len(report.errors)} error(s), {len(report.warnings)} warning(s) "
+    warnings = sum(1 for p in problems if p.severity == "warning")
+    print(f"{status}: {len(report.errors)} error(s), {warnings} warning(s) "
           f"in {args.path} ({elapsed:.2f} s)", file=sys.stderr)
     return 1 if report.errors else 0
+
+
+def _stale_report(root: Path, report) -> list:
+    """A committed content report that no longer matches the content: a warning with the
+    command to run, never a failure (an editor's change must not fail only because of it)."""
+    from bot.checks.report import content_report
+    from bot.content.problems import WARNING, Problem
+    from bot.content.yamlsafe import Pos
+
+    committed = root / REPORT_FILE
+    if report.catalog is None or report.errors or not committed.is_file():
+        return []
+    if committed.read_text(encoding="utf-8") == content_report(report.catalog):
+        return []
+    return [Problem(Pos(REPORT_FILE, 1, 1), WARNING, "the content report is out of date: run "
+                    f"`stay-safe report --output {REPORT_FILE}`")]
 
 
 def load_engine(root: Path):

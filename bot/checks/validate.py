@@ -22,6 +22,9 @@ from bot.content.yamlsafe import Pos, Text
 from bot.engine.runtime import UI_KEYS, Engine, varies_by_country
 from bot.engine.session import Session
 
+FACTS = "flows/facts.yaml"  # in _Checks.unreadable when that file could not be read
+FIELD_LINE = re.compile(
+    r"^[ \t]*(title|text|keywords|questions|items|default|[A-Z]{2}):(?:[ \t]|$)", re.M)
 MAX_CALLBACK_BYTES = 64
 MAX_LABEL_CHARS = 30
 MAX_KEYBOARD_ROWS = 8
@@ -110,8 +113,9 @@ class _Checks:
                 for fact_id in ids:
                     fact = self.catalog.facts.get(fact_id)
                     if fact is None:
-                        self.error(pos, f"phones of '{node.id}': no fact '{fact_id}' in "
-                                   "flows/facts.yaml")
+                        if FACTS not in self.unreadable:
+                            self.error(pos, f"phones of '{node.id}': no fact '{fact_id}' in "
+                                       "flows/facts.yaml")
                     elif fact.kind != "phone":
                         self.error(pos, f"phones of '{node.id}': fact '{fact_id}' is a "
                                    f"{fact.kind}, not a phone")
@@ -230,7 +234,9 @@ class _Checks:
         for key in ui_keys:
             self._compare({lang: self.catalog.ui.get(lang, {}).get(key) for lang in languages},
                           f"ui text '{key}'", Pos(f"content/{languages[0]}", 1, 1),
-                          label=key in UI_LABELS or key.startswith("country_"))
+                          label=key in UI_LABELS or key.startswith("country_"),
+                          add=lambda lang, key=key: (self._section_pos(lang, "ui"),
+                                                     f"add `{key}: \"…\"` under `ui:`"))
         for template in self._all_texts():
             self._template(template)
         self._profiles()
@@ -244,14 +250,19 @@ class _Checks:
         for field, limit in (("description", MAX_DESCRIPTION), ("short_description",
                                                                  MAX_SHORT_DESCRIPTION)):
             texts = {lang: getattr(p, field) if p else None for lang, p in profiles.items()}
-            self._compare(texts, f"profile {field}", fallback)
+            self._compare(texts, f"profile {field}", fallback,
+                          add=lambda lang, field=field: (self._section_pos(lang, "profile"),
+                                                         f"add `{field}:` under `profile:`"))
             for text in texts.values():
                 if text is not None and len(text) > limit:
                     self.error(text.pos, f"profile {field} is {len(text)} characters; Telegram "
                                f"allows {limit}")
         for name in sorted(expected):
             texts = {lang: p.commands.get(name) if p else None for lang, p in profiles.items()}
-            self._compare(texts, f"description of command /{name}", fallback)
+            self._compare(texts, f"description of command /{name}", fallback,
+                          add=lambda lang, name=name: (
+                              self._section_pos(lang, "profile"),
+                              f"add `{name}: \"…\"` under `profile:` → `commands:`"))
             for text in texts.values():
                 if text is not None and len(text) > MAX_COMMAND_DESCRIPTION:
                     self.error(text.pos, f"description of /{name} is {len(text)} characters; "
@@ -268,37 +279,101 @@ class _Checks:
     def _node_texts(self, node) -> None:
         languages = self.settings.languages
         per_lang = {lang: self.catalog.texts.get(lang, {}).get(node.id) for lang in languages}
+        for lang in [lang for lang, t in per_lang.items() if t is None]:
+            # One error for a screen missing from a language, not one per field.
+            del per_lang[lang]
+            if lang in self.unreadable:
+                continue
+            where = self._node_pos(lang, node.id)
+            other = next((t for t in per_lang.values() if t is not None and t.pos), None)
+            copy = f" (copy them from {other.pos.file}:{other.pos.line} and translate)" if (
+                other) else ""
+            self.error(where, f"screen '{node.id}' has no texts in '{lang}': add `{node.id}:` "
+                       f"with its title and text{copy}", code="missing-text")
         needs_text = node.kind not in ("language", "country")
+
+        def adding(what: str):
+            return lambda lang: (self._node_pos(lang, node.id), f"add {what}")
+
         self._compare({lang: t.title if t else None for lang, t in per_lang.items()},
-                      f"title of '{node.id}'", node.pos, label=True)
+                      f"title of '{node.id}'", node.pos, label=True,
+                      add=adding(f"`title: \"…\"` under `{node.id}:`"))
         variants = {v for t in per_lang.values() if t for v in t.text}
         if needs_text:
             variants.add(DEFAULT_VARIANT)
         for variant in sorted(variants):
             suffix = "" if variant == DEFAULT_VARIANT else f" for {variant}"
             name = f"text of '{node.id}'{suffix}"
+            where = (f"`text: |` under `{node.id}:`" if variant == DEFAULT_VARIANT else
+                     f"`{variant}: |` under `{node.id}:` → `text:`")
             self._compare({lang: t.text.get(variant) if t else None
-                           for lang, t in per_lang.items()}, name, node.pos)
+                           for lang, t in per_lang.items()}, name, node.pos, add=adding(where))
+        self._fields_alike(node.id, per_lang)
+        if node.phones:
+            self._phones_explained(node, per_lang)
         parts = (("questions", [q.id for q in node.questions]), ("items", list(node.items)))
         for field, keys in parts:
             for key in keys:
                 self._compare({lang: getattr(t, field).get(key) if t else None
                                for lang, t in per_lang.items()},
-                              f"{field[:-1]} '{key}' of '{node.id}'", node.pos)
+                              f"{field[:-1]} '{key}' of '{node.id}'", node.pos,
+                              add=adding(f"`{key}: \"…\"` under `{node.id}:` → `{field}:`"))
             for t in per_lang.values():
                 for key, value in (getattr(t, field).items() if t else ()):
                     if key not in keys:
                         self.error(value.pos, f"'{node.id}' has no {field[:-1]} '{key}' "
                                    f"(known: {', '.join(keys) or 'none'})")
 
+    def _fields_alike(self, node_id: str, per_lang: dict) -> None:
+        """Silent mistakes: a field indented into a text (people would read 'keywords: […]'
+        and the language loses its keywords), and keywords in some languages only."""
+        for texts in per_lang.values():
+            for text in texts.text.values():
+                for match in FIELD_LINE.finditer(text):
+                    self.warning(text.pos_at(match.start(1)), f"this line of the text of "
+                                 f"'{node_id}' looks like the field '{match.group(1)}:': it is "
+                                 "indented as part of the text, so people would read it; if it "
+                                 "is a field, move it left to line up with 'text:'")
+        having = [lang for lang, t in per_lang.items() if t.keywords]
+        if having:
+            for lang, texts in per_lang.items():
+                if not texts.keywords:
+                    self.warning(self._node_pos(lang, node_id), f"'{node_id}' has keywords in "
+                                 f"{', '.join(having)} but none in '{lang}': add `keywords: "
+                                 f"[…]` under `{node_id}:` so people who type in {lang} find it")
+
+    def _phones_explained(self, node, per_lang: dict) -> None:
+        """Every number with a copy button is also said in words in that country's text."""
+        for variant, ids in node.phones.items():
+            for texts in per_lang.values():
+                text = texts.text.get(variant) or texts.text.get(DEFAULT_VARIANT)
+                if text is None or _typed_numbers(text):
+                    continue  # a typed number is reported already, where it was typed
+                said = {m.group(1) for m in PLACEHOLDER.finditer(text)}
+                for fact_id in ids:
+                    if fact_id not in said:
+                        self.warning(text.pos, f"{fact_id} is listed for the helplines of "
+                                     f"{variant} but this text never says what it is: write "
+                                     f"{{{fact_id}}} with a few words about it")
+
     def _compare(self, by_lang: dict[str, Text | None], name: str, fallback: Pos,
-                 label: bool = False) -> None:
-        """One text in every language: present, same placeholders, same numbers."""
+                 label: bool = False, add=None) -> None:
+        """One text in every language: present, same placeholders.
+
+        A missing text is reported in the file to edit, saying what to add there
+        (``add(lang)`` gives that position and instruction) and where another language has it.
+        """
         present = {lang: t for lang, t in by_lang.items() if t is not None}
         for lang, text in by_lang.items():
             if text is None and lang not in self.unreadable:
-                where = next(iter(present.values())).pos if present else fallback
-                self.error(where, f"{name} is missing in '{lang}'", code="missing-text")
+                where, message = fallback, f"{name} is missing in '{lang}'"
+                if add is not None:
+                    where, instruction = add(lang)
+                    message += f": {instruction}"
+                if present:
+                    other_lang, other = next(iter(present.items()))
+                    message += f" (the {other_lang} text is at {other.pos})"
+                self.error(where, message, code="missing-text")
         if label:
             for text in present.values():
                 if "<" in text or "&" in text:
@@ -317,6 +392,28 @@ class _Checks:
                 detail = _difference(first_marks, marks, first_lang, lang)
                 self.error(text.pos, f"{name}: placeholders differ between languages ({detail})")
 
+    def _node_pos(self, lang: str, node_id: str) -> Pos:
+        """Where a screen's texts stand in ``lang``'s files, or the file they belong in."""
+        texts = self.catalog.texts.get(lang, {}).get(node_id)
+        if texts is not None and texts.pos is not None:
+            return texts.pos
+        for other in self.settings.languages:
+            found = self.catalog.texts.get(other, {}).get(node_id)
+            if found is not None and found.pos is not None:
+                name = found.pos.file.rsplit("/", 1)[-1]
+                return Pos(f"content/{lang}/{name}", 1, 1)
+        return Pos(f"content/{lang}", 1, 1)
+
+    def _section_pos(self, lang: str, section: str) -> Pos:
+        """The file (and line) holding ``ui:`` or ``profile:`` in ``lang``, or its folder."""
+        values = (self.catalog.ui.get(lang, {}).values() if section == "ui" else
+                  [t for p in [self.catalog.profiles.get(lang)] if p for t in
+                   (p.description, p.short_description, *p.commands.values()) if t])
+        lines = sorted((t.pos for t in values), key=lambda pos: pos.line)
+        if lines:
+            return Pos(lines[0].file, max(1, lines[0].line - 1), 1)
+        return Pos(f"content/{lang}", 1, 1)
+
     def _template(self, template: Text) -> None:
         for match in PLACEHOLDER.finditer(template):
             name, attribute = match.group(1), match.group(2)
@@ -325,7 +422,7 @@ class _Checks:
                 if attribute:
                     self.error(pos, f"unknown placeholder {match.group(0)}: write {{{name}}}; "
                                "every screen lists the sources of its facts by itself")
-            elif name not in RUNTIME_VARIABLES or attribute:
+            elif (name not in RUNTIME_VARIABLES or attribute) and FACTS not in self.unreadable:
                 self.error(pos, f"unknown placeholder {match.group(0)}: not a fact in "
                            "flows/facts.yaml nor one of "
                            f"{', '.join('{' + v + '}' for v in sorted(RUNTIME_VARIABLES))}")
@@ -438,6 +535,8 @@ def validate(root: Path, today: dt.date | None = None) -> Report:
     if catalog is not None:
         unreadable = {p.pos.file.split("/")[1] for p in problems
                       if p.code == "yaml" and p.pos.file.startswith("content/")}
+        if any(p.code == "yaml" and p.pos.file == "flows/facts.yaml" for p in problems):
+            unreadable.add(FACTS)  # its error is the one to fix: no "unknown fact" after it
         checks = _Checks(catalog, today or dt.date.today(), unreadable)
         checks.structure()
         checks.facts()

@@ -504,7 +504,8 @@ def _read_nodes(root: Path, out: _Collector) -> dict[str, Node]:
     return nodes
 
 
-def _read_node_texts(node_id: str, spec: Map, out: _Collector, countries: set[str]) -> NodeTexts:
+def _read_node_texts(node_id: str, spec: Map, out: _Collector, countries: set[str],
+                     pos: Pos) -> NodeTexts:
     what = f"texts of '{node_id}'"
     out.unknown_fields(spec, TEXT_FIELDS, what)
     title = out.text(spec, "title", what, required=False)
@@ -549,7 +550,7 @@ def _read_node_texts(node_id: str, spec: Map, out: _Collector, countries: set[st
         else:
             out.error(spec.value_pos["keywords"], f"{what}: keywords must be a list")
     return NodeTexts(title=title, text=text, questions=parts["questions"],
-                     items=parts["items"], keywords=tuple(keywords))
+                     items=parts["items"], keywords=tuple(keywords), pos=pos)
 
 
 def _read_profile(spec, pos: Pos, out: _Collector) -> Profile:
@@ -603,7 +604,7 @@ def _read_language(root: Path, lang: str, out: _Collector, countries: set[str]):
             else:
                 m = out.mapping(spec, data.value_pos[key], f"texts of '{key}'")
                 if m is not None:
-                    texts[key] = _read_node_texts(key, m, out, countries)
+                    texts[key] = _read_node_texts(key, m, out, countries, pos)
     return texts, ui, tuple(sos_words), profile
 
 

@@ -63,6 +63,7 @@ class NodeTexts:
     questions: dict[str, Text] = field(default_factory=dict)
     items: dict[str, Text] = field(default_factory=dict)
     keywords: tuple[Text, ...] = ()
+    pos: Pos | None = None  # where the screen id stands in this language's file
 
 
 @dataclass(frozen=True)
