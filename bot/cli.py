@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from bot.checks.validate import validate
+from bot.content.problems import sort_key
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 REPORT_FILE = "docs/content.md"  # the committed content report
@@ -29,6 +30,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
     today = dt.date.fromisoformat(args.today) if args.today else None
     report = validate(Path(args.path), today=today)
     problems = [*report.problems, *_stale_report(Path(args.path), report)]
+    if args.spelling and report.catalog is not None:
+        from bot.checks.spelling import SpellingUnavailable, misspelled
+
+        try:
+            typos = misspelled(report.catalog, Path(args.path))
+        except SpellingUnavailable as exc:
+            print(f"stay-safe: {exc}", file=sys.stderr)
+            return 2
+        problems = sorted([*problems, *typos], key=sort_key)
+        report.problems.extend(typos)
     for problem in problems:
         print(problem)
     elapsed = time.perf_counter() - started
@@ -245,6 +256,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path", nargs="?", default=str(default_root()),
                    help="folder holding flows/ and content/ (default: the project)")
     p.add_argument("--today", help="check fact ages as of this date (YYYY-MM-DD)")
+    p.add_argument("--spelling", action="store_true", help="also check the spelling of every "
+                   "text with Hunspell dictionaries (uk, ru, en)")
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("chat", help="talk to the bot in the terminal (numbers tap buttons)")
