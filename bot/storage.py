@@ -1,9 +1,13 @@
 """Where sessions live: Redis when configured, memory otherwise, and memory while Redis is away.
 
 A session is a small JSON object (language, country, screen, history): no names, no message
-texts. Every write sets the TTL and every read refreshes it (``GETEX``), so an active person
-never loses their place and an inactive one is forgotten after the TTL. One update costs at
-most two Redis round trips: one read, one write (or delete).
+texts. Every write sets the TTL and every read refreshes it, so an active person never loses
+their place and an inactive one is forgotten after the TTL. One update costs at most two Redis
+round trips: one read (``GETRANGE`` + ``EXPIRE``, pipelined), one write (or delete).
+
+A record nobody could have written (bad JSON, ``Infinity``, not an object, too long, a key of
+another Redis type) is that person's problem only: it is logged without its content, the person
+starts afresh, and their next save overwrites it.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import time
 from collections import OrderedDict
 from typing import Protocol
@@ -18,10 +23,22 @@ from typing import Protocol
 log = logging.getLogger("stay_safe.storage")
 
 KEY_PREFIX = "ss:s:"
+MAX_SESSION_BYTES = 4096  # ours are ~100 bytes; a longer value is read no further than this
 MEMORY_LIMIT = 200_000  # sessions kept in memory at most (least recently used go first)
 CACHE_LIMIT = 50_000  # recently used sessions kept in memory beside Redis, for outages
 REDIS_RETRY_SECONDS = 2.0  # how long to answer from memory before trying Redis again
 POOL_SIZE = 32  # Redis connections at most; more concurrent updates wait for one
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not a number a session holds")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400 parses as infinity
+        raise ValueError("number out of range")
+    return value
 
 
 def encode(data: dict) -> bytes:
@@ -29,13 +46,20 @@ def encode(data: dict) -> bytes:
 
 
 def decode(raw: bytes | str | None) -> dict | None:
-    if raw is None:
+    """The session in ``raw``; None when there is none or it cannot be a session of ours."""
+    if not raw:
         return None
     try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+        if len(raw) > MAX_SESSION_BYTES:
+            raise ValueError("too long")
+        data = json.loads(raw, parse_constant=_refuse_constant, parse_float=_finite_float)
+        if not isinstance(data, dict):
+            raise TypeError("not an object")
+    except (ValueError, TypeError, RecursionError) as exc:
+        # ValueError also covers bad JSON, bad UTF-8 and integers longer than Python accepts.
+        log.warning("an unreadable session was treated as a new one (%s)", type(exc).__name__)
         return None
-    return data if isinstance(data, dict) else None
+    return data
 
 
 class SessionStore(Protocol):
@@ -149,14 +173,35 @@ class RedisStore:
                 self._erase_later |= keys
                 self._failed(exc)
 
+    @staticmethod
+    def _wrong_type(exc: BaseException) -> bool:
+        from redis.exceptions import ResponseError
+
+        return isinstance(exc, ResponseError) and "WRONGTYPE" in str(exc)
+
+    async def _read(self, key: str) -> bytes | None:
+        """At most MAX_SESSION_BYTES + 1 bytes of the value, refreshing its TTL: one round
+        trip, never the whole of a huge value. A key of another type reads as unreadable."""
+        pipe = self.client.pipeline(transaction=False)
+        pipe.getrange(KEY_PREFIX + key, 0, MAX_SESSION_BYTES)
+        pipe.expire(KEY_PREFIX + key, self.ttl)
+        async with self._slot():
+            raw, refreshed = await pipe.execute(raise_on_error=False)
+        for result in (raw, refreshed):
+            if isinstance(result, Exception) and not self._wrong_type(result):
+                raise result
+        if isinstance(raw, Exception):
+            log.warning("a session key holds another Redis type; treated as a new session")
+            return None
+        return raw
+
     async def load(self, key: str) -> dict | None:
         if key in self._dirty or not self._available():
             return await self.fallback.load(key)
         from redis.exceptions import RedisError
 
         try:
-            async with self._slot():
-                raw = await self.client.getex(KEY_PREFIX + key, ex=self.ttl)
+            raw = await self._read(key)
         except (RedisError, OSError) as exc:
             self._failed(exc)
             return await self.fallback.load(key)
