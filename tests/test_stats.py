@@ -11,7 +11,7 @@ from redis.asyncio import Redis
 from bot import stats
 from bot.conversations import Conversations
 from bot.engine.events import Start
-from bot.stats import RedisCounter
+from bot.stats import MemoryCounter, RedisCounter
 from bot.storage import MemoryStore
 from tests.test_storage import FakeClock, RedisSwitch
 
@@ -29,6 +29,14 @@ async def redis(redis_url):
 
 async def counts(redis: Redis, key: str = KEY) -> dict[str, int]:
     return {k.decode(): int(v) for k, v in (await redis.hgetall(key)).items()}
+
+
+async def test_a_memory_counter_adds_up():
+    counter = MemoryCounter()
+    await counter.add("plwork", ("start", "lang_uk"), DAY)
+    await counter.add("plwork", ("start",), DAY)
+    assert await counter.rows(DAY, 1) == [(DAY, "plwork", "lang_uk", 1),
+                                          (DAY, "plwork", "start", 2)]
 
 
 async def test_a_silent_redis_does_not_delay_anyones_answer(shipped_engine):
