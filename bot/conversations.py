@@ -2,7 +2,9 @@
 
 Telegram-free, so the same code serves the bot and its tests. Updates of one conversation are
 handled one at a time (two quick taps must not race on the same session); different
-conversations run concurrently.
+conversations run concurrently. A stored session the engine cannot use is treated as a new one,
+so one bad record never locks a person out (not even of /forget), and the answer's save
+replaces it.
 """
 
 from __future__ import annotations
@@ -45,8 +47,15 @@ class Conversations:
         lock = self._lock(key)
         async with lock:
             data = await self.store.load(key)
-            session = Session.from_dict(data) if data else None
-            reply = self.engine.step(session, event, lang_hint=lang_hint)
+            try:
+                session = Session.from_dict(data) if data else None
+                reply = self.engine.step(session, event, lang_hint=lang_hint)
+            except Exception as exc:
+                if not data:
+                    raise  # not the record's fault
+                reply = self.engine.step(None, event, lang_hint=lang_hint)
+                log.warning("a stored session could not be used (%s); treated as a new one",
+                            type(exc).__name__)
             if reply.erase:
                 await self.store.erase(key)
             else:
@@ -58,7 +67,8 @@ class Conversations:
         return reply
 
     async def _count(self, campaign: str, names: tuple[str, ...]) -> None:
-        """Counting is best effort: a failure never costs the person their answer."""
+        """Counting is best effort: a failure never costs the person their answer (and the
+        Redis counter only queues: it never waits for Redis)."""
         try:
             await self.counter.add(campaign, names, self.today())
         except Exception as exc:

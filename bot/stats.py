@@ -3,24 +3,37 @@
 Redis holds one hash per campaign and day, ``ss:c:<campaign>:<YYYY-MM-DD>``, whose fields are
 event names (``start``, ``lang_uk``, ``topic_work``, ``helplines``, ``quiz_done``) and whose
 values are counts. No user id, chat id or hash of them is written; the keys expire after
-``STATS_TTL_DAYS``. One update adds at most one pipelined round trip, and only for people who
-came through a campaign.
+``STATS_TTL_DAYS``.
+
+Counting never delays an answer: events wait in a bounded queue and are written in the
+background, many people's at once in one pipelined round trip. While Redis is known to be down
+(or too slow to keep up) events are dropped, and how many is logged: a count is worth less than
+a person's answer.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import datetime as dt
 import io
 import logging
-from collections import defaultdict
+import time
+from collections import Counter, defaultdict
+
+from bot.storage import Breaker
 
 log = logging.getLogger("stay_safe.stats")
 
 KEY_PREFIX = "ss:c:"
 DEFAULT_TTL_DAYS = 400
-CONNECTIONS = 8  # counting waits for one of these rather than open more
+CONNECTIONS = 8  # the background writer uses one; /stats readers the others
+QUEUE_LIMIT = 10_000  # updates waiting to be counted; beyond this they are dropped
+BATCH = 500  # updates counted per pipelined round trip
+RETRY_SECONDS = 5.0  # after a failure, drop events this long before trying Redis again
+SOCKET_SECONDS = 1.0
+DRAIN_SECONDS = 2.0  # how long /stats and shutting down wait for queued events
 
 Row = tuple[dt.date, str, str, int]  # day, campaign, event, count
 
@@ -45,33 +58,102 @@ class MemoryCounter:
 
 
 class RedisCounter:
-    def __init__(self, client, ttl_days: int = DEFAULT_TTL_DAYS):
+    """Counts in Redis hashes, written in the background (see the module's docstring)."""
+
+    def __init__(self, client, ttl_days: int = DEFAULT_TTL_DAYS, clock=time.monotonic,
+                 queue_limit: int = QUEUE_LIMIT, drain_seconds: float = DRAIN_SECONDS):
         self.client = client
         self.ttl = ttl_days * 86400
-        self._slots: asyncio.Semaphore | None = None
+        self.breaker = Breaker(RETRY_SECONDS, clock)
+        self.drain_seconds = drain_seconds
+        self.dropped = 0  # events not counted (Redis down or too slow); logged
+        self._dropped_unreported = 0
+        self._queue: asyncio.Queue[tuple[str, tuple[str, ...], dt.date]] = asyncio.Queue(
+            queue_limit)
+        self._writer: asyncio.Task | None = None
 
     @classmethod
     def from_url(cls, url: str, ttl_days: int = DEFAULT_TTL_DAYS) -> RedisCounter:
         from redis.asyncio import Redis
 
-        return cls(Redis.from_url(url, max_connections=CONNECTIONS, socket_timeout=1.0,
-                                  socket_connect_timeout=1.0), ttl_days)
+        return cls(Redis.from_url(url, max_connections=CONNECTIONS, socket_timeout=SOCKET_SECONDS,
+                                  socket_connect_timeout=SOCKET_SECONDS), ttl_days)
 
     async def add(self, campaign: str, names: tuple[str, ...], day: dt.date) -> None:
-        key = f"{KEY_PREFIX}{campaign}:{day.isoformat()}"
-        if self._slots is None:
-            self._slots = asyncio.Semaphore(CONNECTIONS)
-        async with self._slots:
-            pipe = self.client.pipeline(transaction=False)
-            for name in names:
-                pipe.hincrby(key, name, 1)
+        """Queue one update's events; returns at once, whatever Redis is doing."""
+        if not self.breaker.available():
+            self._drop(len(names))
+            return
+        try:
+            self._queue.put_nowait((campaign, names, day))
+        except asyncio.QueueFull:
+            self._drop(len(names))
+            return
+        if self._writer is None:
+            self._writer = asyncio.create_task(self._write_forever())
+
+    def _drop(self, count: int) -> None:
+        if not self._dropped_unreported:
+            log.warning("campaign events are not being counted (Redis is down or too slow); "
+                        "the number missed is logged when counting resumes")
+        self.dropped += count
+        self._dropped_unreported += count
+
+    async def _write_forever(self) -> None:
+        while True:
+            batch = [await self._queue.get()]
+            while len(batch) < BATCH and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            try:
+                await self._write(batch)
+            except Exception:  # a bug here must not stop counting for good
+                log.exception("could not count %d update(s)", len(batch))
+            finally:
+                for _ in batch:
+                    self._queue.task_done()
+
+    async def _write(self, batch: list[tuple[str, tuple[str, ...], dt.date]]) -> None:
+        from redis.exceptions import RedisError
+
+        events = Counter((f"{KEY_PREFIX}{campaign}:{day.isoformat()}", name)
+                         for campaign, names, day in batch for name in names)
+        if not self.breaker.available():
+            self._drop(events.total())
+            return
+        pipe = self.client.pipeline(transaction=False)
+        for (key, name), count in events.items():
+            pipe.hincrby(key, name, count)
+        for key in {key for key, _ in events}:
             pipe.expire(key, self.ttl)
+        try:
             await pipe.execute()
+        except (RedisError, OSError) as exc:
+            if self.breaker.trip():
+                log.warning("Redis is unreachable for counting (%s); trying again in %.0f s",
+                            type(exc).__name__, RETRY_SECONDS)
+            self._drop(events.total())
+            return
+        self.breaker.reset()
+        if self._dropped_unreported:
+            log.warning("counting campaign events again; %d event(s) were not counted",
+                        self._dropped_unreported)
+            self._dropped_unreported = 0
+
+    async def drained(self) -> None:
+        """Wait (at most ``drain_seconds``) until the events queued so far are written."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._queue.join(), timeout=self.drain_seconds)
 
     async def close(self) -> None:
+        if self._writer is not None:
+            await self.drained()
+            self._writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._writer
         await self.client.aclose()
 
     async def rows(self, today: dt.date, days: int, campaign: str | None = None) -> list[Row]:
+        await self.drained()  # an admin's /stats includes what was just counted
         first = today - dt.timedelta(days=days - 1)
         pattern = f"{KEY_PREFIX}{campaign or '*'}:*"
         rows: list[Row] = []

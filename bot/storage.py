@@ -1,27 +1,54 @@
 """Where sessions live: Redis when configured, memory otherwise, and memory while Redis is away.
 
 A session is a small JSON object (language, country, screen, history): no names, no message
-texts. Every write sets the TTL and every read refreshes it (``GETEX``), so an active person
-never loses their place and an inactive one is forgotten after the TTL. One update costs at
-most two Redis round trips: one read, one write (or delete).
+texts. Every write sets the TTL and every read refreshes it, so an active person never loses
+their place and an inactive one is forgotten after the TTL. One update costs at most two Redis
+round trips: one read (``GETRANGE`` + ``EXPIRE``, pipelined), one write (or delete).
+
+A record nobody could have written (bad JSON, ``Infinity``, not an object, too long, a key of
+another Redis type) is that person's problem only: it is logged without its content, the person
+starts afresh, and their next save overwrites it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import hashlib
 import json
 import logging
+import math
+import os
+import stat
+import tempfile
 import time
 from collections import OrderedDict
+from itertools import islice
+from pathlib import Path
 from typing import Protocol
 
 log = logging.getLogger("stay_safe.storage")
 
 KEY_PREFIX = "ss:s:"
+MAX_SESSION_BYTES = 4096  # ours are ~100 bytes; a longer value is read no further than this
 MEMORY_LIMIT = 200_000  # sessions kept in memory at most (least recently used go first)
 CACHE_LIMIT = 50_000  # recently used sessions kept in memory beside Redis, for outages
+CHANGED_LIMIT = MEMORY_LIMIT  # changes made while Redis is away, kept until written back
 REDIS_RETRY_SECONDS = 2.0  # how long to answer from memory before trying Redis again
 POOL_SIZE = 32  # Redis connections at most; more concurrent updates wait for one
+WRITE_BACK_BATCH = 500  # sessions written back (or erased) per pipelined round trip
+CLOSE_SECONDS = 5.0  # how long shutting down waits for the write-back to finish
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not a number a session holds")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400 parses as infinity
+        raise ValueError("number out of range")
+    return value
 
 
 def encode(data: dict) -> bytes:
@@ -29,19 +56,30 @@ def encode(data: dict) -> bytes:
 
 
 def decode(raw: bytes | str | None) -> dict | None:
-    if raw is None:
+    """The session in ``raw``; None when there is none or it cannot be a session of ours."""
+    if not raw:
         return None
     try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+        if len(raw) > MAX_SESSION_BYTES:
+            raise ValueError("too long")
+        data = json.loads(raw, parse_constant=_refuse_constant, parse_float=_finite_float)
+        if not isinstance(data, dict):
+            raise TypeError("not an object")
+    except (ValueError, TypeError, RecursionError) as exc:
+        # ValueError also covers bad JSON, bad UTF-8 and integers longer than Python accepts.
+        log.warning("an unreadable session was treated as a new one (%s)", type(exc).__name__)
         return None
-    return data if isinstance(data, dict) else None
+    return data
 
 
 class SessionStore(Protocol):
     async def load(self, key: str) -> dict | None: ...
     async def save(self, key: str, data: dict) -> None: ...
-    async def erase(self, key: str) -> None: ...
+
+    async def erase(self, key: str) -> bool:
+        """Forget the session; False while the erasure waits for storage to come back."""
+        ...
+
     async def close(self) -> None: ...
 
 
@@ -52,61 +90,206 @@ class MemoryStore:
         self.ttl = ttl_seconds
         self.limit = limit
         self.clock = clock
+        self.evicted = 0  # sessions dropped to stay within ``limit``
         self._items: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._items)
 
-    async def load(self, key: str) -> dict | None:
+    def __contains__(self, key: str) -> bool:
+        return key in self._items
+
+    def get_raw(self, key: str) -> bytes | None:
+        """The stored bytes, refreshing the TTL (as a Redis read does); None when expired."""
         item = self._items.get(key)
         if item is None:
             return None
-        if item[0] < self.clock():
+        now = self.clock()
+        if item[0] < now:
             del self._items[key]
             return None
-        self._items[key] = (self.clock() + self.ttl, item[1])
+        self._items[key] = (now + self.ttl, item[1])
         self._items.move_to_end(key)
-        return decode(item[1])
+        return item[1]
 
-    async def save(self, key: str, data: dict) -> None:
-        self._items[key] = (self.clock() + self.ttl, encode(data))
+    def put_raw(self, key: str, raw: bytes, expires: float | None = None) -> int:
+        """Keep ``raw``; returns how many least recently used sessions made room for it."""
+        self._items[key] = (self.clock() + self.ttl if expires is None else expires, raw)
         self._items.move_to_end(key)
+        dropped = 0
         while len(self._items) > self.limit:
             self._items.popitem(last=False)
+            dropped += 1
+        self.evicted += dropped
+        return dropped
 
-    async def erase(self, key: str) -> None:
+    def oldest(self, count: int) -> list[tuple[str, tuple[float, bytes]]]:
+        """Up to ``count`` entries, least recently used first, with their expiry time."""
+        return list(islice(self._items.items(), count))
+
+    def entry(self, key: str) -> tuple[float, bytes] | None:
+        return self._items.get(key)
+
+    def discard(self, key: str) -> None:
         self._items.pop(key, None)
+
+    async def load(self, key: str) -> dict | None:
+        raw = self.get_raw(key)
+        return None if raw is None else decode(raw)
+
+    async def save(self, key: str, data: dict) -> None:
+        self.put_raw(key, encode(data))
+
+    async def erase(self, key: str) -> bool:
+        self.discard(key)
+        return True
 
     async def close(self) -> None:
         self._items.clear()
 
 
+class Breaker:
+    """After a Redis failure, skip Redis for ``retry_seconds``; then one request tries again.
+
+    An outage then costs one slow request per ``retry_seconds``, not one per update.
+    """
+
+    def __init__(self, retry_seconds: float, clock=time.monotonic):
+        self.retry_seconds = retry_seconds
+        self.clock = clock
+        self._down_until = 0.0
+
+    @property
+    def down(self) -> bool:
+        """Redis failed and has not answered since (it may be worth trying again already)."""
+        return self._down_until > 0
+
+    def available(self) -> bool:
+        return self._down_until <= self.clock()
+
+    def trip(self) -> bool:
+        """Note a failure; True if Redis was thought up until now."""
+        was_up = not self.down
+        self._down_until = self.clock() + self.retry_seconds
+        return was_up
+
+    def reset(self) -> bool:
+        """Note a success; True if Redis was thought down until now."""
+        was_down = self.down
+        self._down_until = 0.0
+        return was_down
+
+
+def default_erase_journal(redis_url: str) -> Path:
+    """Per Redis database, in this user's temporary folder: it outlives a restart of the bot
+    (and of its container), not the removal of the container or a cleared temporary folder."""
+    digest = hashlib.sha256(redis_url.encode("utf-8")).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"stay-safe-{os.getuid()}" / f"erase-{digest}.pending"
+
+
+class EraseJournal:
+    """The session keys whose erasure waits for Redis, on disk, so that a restart does not undo
+    a "forget me" asked during an outage.
+
+    One key per line, appended and synced before the person is answered; a line without its
+    newline (a crash mid-write) is ignored. The file exists only while erasures are pending and
+    holds nothing but those keys (chat ids, as in Redis's own key names).
+    """
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._lock = asyncio.Lock()
+
+    def read(self) -> set[str]:
+        try:
+            self._check_folder()
+            text = self.path.read_text("utf-8")
+        except FileNotFoundError:
+            return set()
+        except (OSError, ValueError) as exc:
+            log.warning("cannot read the pending erasures (%s): %s", type(exc).__name__,
+                        self.path)
+            return set()
+        *complete, _partial = text.split("\n")
+        return {key for key in complete if key}
+
+    async def add(self, key: str) -> None:
+        async with self._lock:
+            await asyncio.to_thread(self._write, [key], os.O_APPEND)
+
+    async def replace(self, keys: set[str]) -> None:
+        async with self._lock:
+            if keys:
+                await asyncio.to_thread(self._write, sorted(keys), os.O_TRUNC)
+            else:
+                await asyncio.to_thread(self.path.unlink, missing_ok=True)
+
+    def _write(self, keys: list[str], mode: int) -> None:
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self._check_folder()
+        target = self.path if mode == os.O_APPEND else self.path.with_suffix(".new")
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | mode, 0o600)
+        try:
+            os.write(fd, "".join(f"{key}\n" for key in keys).encode("utf-8"))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if target != self.path:
+            os.replace(target, self.path)
+
+    def _check_folder(self) -> None:
+        """Only we may write in the folder: a shared temporary folder is open to others."""
+        folder = self.path.parent
+        info = os.lstat(folder)
+        if (not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid()
+                or info.st_mode & 0o022):
+            raise PermissionError(f"{folder} is writable by others")
+
+
 class RedisStore:
     """Sessions in Redis; keeps answering from memory while Redis is unreachable.
 
-    Recently used sessions are also kept in a bounded memory cache, so an outage does not
-    lose anyone's language or place. Sessions changed during an outage are marked dirty; once
-    Redis answers again, a dirty session wins over the older copy in Redis and is written back
-    on its next use.
+    Recently used sessions are also kept in a bounded memory cache, so an outage does not lose
+    anyone's language or place. Sessions changed during an outage are kept apart (``changed``,
+    bounded; when full, the least recently used change is dropped, counted in ``lost_changes``
+    and logged), win over Redis's older copy, and are written back in pipelined batches as soon
+    as Redis answers again, whether or not their owner comes back.
+
+    "Forget me" during an outage: the session is forgotten in memory at once (the person is
+    treated as new), the key is noted in an ``EraseJournal`` and deleted from Redis as soon as
+    it answers, also after a restart. ``erase`` returns False in that case, so the person can be
+    told the truth: the erasure completes when storage is back.
     """
 
-    def __init__(self, client, ttl_seconds: int, clock=time.monotonic):
+    def __init__(self, client, ttl_seconds: int, clock=time.monotonic,
+                 journal: EraseJournal | None = None, retry_seconds: float = REDIS_RETRY_SECONDS,
+                 cache_limit: int = CACHE_LIMIT, changed_limit: int = CHANGED_LIMIT):
         self.client = client
         self.ttl = ttl_seconds
         self.clock = clock
-        self.fallback = MemoryStore(ttl_seconds, limit=CACHE_LIMIT, clock=clock)
-        self._dirty: set[str] = set()
-        self._erase_later: set[str] = set()
-        self._down_until = 0.0
+        self.breaker = Breaker(retry_seconds, clock)
+        self.cache = MemoryStore(ttl_seconds, limit=cache_limit, clock=clock)
+        self.changed = MemoryStore(ttl_seconds, limit=changed_limit, clock=clock)
+        self.lost_changes = 0
+        self.journal = journal
+        self._erase_later: set[str] = journal.read() if journal else set()
+        if self._erase_later:
+            log.warning("%d erasure(s) asked while Redis was away are still to be done",
+                        len(self._erase_later))
+        self._in_flight: set[str] = set()  # changed sessions being written back right now
+        self._landed = asyncio.Event()  # set when that write-back batch has finished
+        self._writer: asyncio.Task | None = None
         self._slots: asyncio.Semaphore | None = None
 
     @classmethod
-    def from_url(cls, url: str, ttl_seconds: int) -> RedisStore:
+    def from_url(cls, url: str, ttl_seconds: int,
+                 journal_path: Path | None = None) -> RedisStore:
         from redis.asyncio import Redis
 
         client = Redis.from_url(url, max_connections=POOL_SIZE, socket_timeout=1.0,
                                 socket_connect_timeout=1.0, health_check_interval=30)
-        return cls(client, ttl_seconds)
+        path = journal_path or default_erase_journal(url)
+        return cls(client, ttl_seconds, journal=EraseJournal(path))
 
     def _slot(self) -> asyncio.Semaphore:
         """A burst of updates waits here for one of the pool's connections.
@@ -121,86 +304,234 @@ class RedisStore:
 
     @property
     def degraded(self) -> bool:
-        return self._down_until > 0
+        return self.breaker.down
 
-    def _available(self) -> bool:
-        return self._down_until <= self.clock()
+    @property
+    def pending_erasures(self) -> int:
+        return len(self._erase_later)
 
     def _failed(self, exc: Exception) -> None:
-        if not self._down_until:
+        if self.breaker.trip():
             log.warning("Redis is unreachable (%s); answering from memory until it is back",
                         type(exc).__name__)
-        self._down_until = self.clock() + REDIS_RETRY_SECONDS
 
-    async def _recovered(self) -> None:
-        if self._down_until:
-            log.warning("Redis is back; %d session(s) changed meanwhile will be written back",
-                        len(self._dirty))
-            self._down_until = 0.0
-        if self._erase_later:
-            # "Forget me" asked while Redis was away: honour it now.
-            from redis.exceptions import RedisError
+    def _answered(self) -> None:
+        if self.breaker.reset():
+            log.warning("Redis is back (%d change(s) made meanwhile were dropped so far: memory "
+                        "was full)", self.lost_changes)
+        self._write_back_soon()
 
-            keys, self._erase_later = self._erase_later, set()
-            try:
-                async with self._slot():
-                    await self.client.delete(*(KEY_PREFIX + key for key in keys))
-            except (RedisError, OSError) as exc:
-                self._erase_later |= keys
-                self._failed(exc)
+    def _write_back_soon(self) -> None:
+        """Start writing back what Redis missed, once, in the background."""
+        if ((self.changed or self._erase_later) and self._writer is None
+                and self.breaker.available()):
+            self._writer = asyncio.create_task(self._write_back())
+            self._writer.add_done_callback(self._writer_done)
+
+    def _writer_done(self, task: asyncio.Task) -> None:
+        self._writer = None
+        if not task.cancelled() and task.exception() is not None:
+            log.error("writing sessions back to Redis failed", exc_info=task.exception())
+
+    @staticmethod
+    def _wrong_type(exc: BaseException) -> bool:
+        from redis.exceptions import ResponseError
+
+        return isinstance(exc, ResponseError) and "WRONGTYPE" in str(exc)
+
+    async def _read(self, key: str) -> bytes | None:
+        """At most MAX_SESSION_BYTES + 1 bytes of the value, refreshing its TTL: one round
+        trip, never the whole of a huge value. A key of another type reads as unreadable."""
+        pipe = self.client.pipeline(transaction=False)
+        pipe.getrange(KEY_PREFIX + key, 0, MAX_SESSION_BYTES)
+        pipe.expire(KEY_PREFIX + key, self.ttl)
+        async with self._slot():
+            raw, refreshed = await pipe.execute(raise_on_error=False)
+        for result in (raw, refreshed):
+            if isinstance(result, Exception) and not self._wrong_type(result):
+                raise result
+        if isinstance(raw, Exception):
+            log.warning("a session key holds another Redis type; treated as a new session")
+            return None
+        return raw
 
     async def load(self, key: str) -> dict | None:
-        if key in self._dirty or not self._available():
-            return await self.fallback.load(key)
+        self._write_back_soon()
+        if key in self.changed:  # newer than Redis's copy
+            raw = self.changed.get_raw(key)
+            if raw is not None:
+                return decode(raw)
+        if key in self._erase_later:
+            return None  # forgotten: a new person until Redis has deleted the old copy
+        if not self.breaker.available():
+            return await self.cache.load(key)
         from redis.exceptions import RedisError
 
         try:
-            async with self._slot():
-                raw = await self.client.getex(KEY_PREFIX + key, ex=self.ttl)
+            raw = await self._read(key)
         except (RedisError, OSError) as exc:
             self._failed(exc)
-            return await self.fallback.load(key)
-        await self._recovered()
+            return await self.cache.load(key)
+        self._answered()
         data = decode(raw)
-        if data is not None:
-            await self.fallback.save(key, data)  # kept to answer from if Redis goes away
+        if data is None:
+            self.cache.discard(key)
+        else:
+            self.cache.put_raw(key, raw)  # kept to answer from if Redis goes away
         return data
 
     async def save(self, key: str, data: dict) -> None:
-        if self._available():
+        self._write_back_soon()
+        raw = encode(data)
+        await self._no_write_back_of(key)
+        # An erasure still to be done in Redis goes first: the write-back deletes, then writes.
+        if key not in self._erase_later and self.breaker.available():
             from redis.exceptions import RedisError
 
+            self.changed.discard(key)  # superseded by this save
             try:
                 async with self._slot():
-                    await self.client.set(KEY_PREFIX + key, encode(data), ex=self.ttl)
+                    await self.client.set(KEY_PREFIX + key, raw, ex=self.ttl)
             except (RedisError, OSError) as exc:
                 self._failed(exc)
             else:
-                self._erase_later.discard(key)
-                self._dirty.discard(key)
-                await self.fallback.save(key, data)
-                await self._recovered()
+                self.cache.put_raw(key, raw)
+                self._answered()
                 return
-        self._dirty.add(key)
-        await self.fallback.save(key, data)
+        self._keep_changed(key, raw)
 
-    async def erase(self, key: str) -> None:
-        await self.fallback.erase(key)
-        self._dirty.discard(key)
-        if self._available():
+    def _keep_changed(self, key: str, raw: bytes) -> None:
+        self.cache.discard(key)
+        dropped = self.changed.put_raw(key, raw)
+        if dropped:
+            if not self.lost_changes:
+                log.warning("more than %d sessions changed while Redis is away: the least "
+                            "recently used changes are dropped", self.changed.limit)
+            self.lost_changes += dropped
+        self._write_back_soon()
+
+    async def _no_write_back_of(self, key: str) -> None:
+        """An older copy of this session is on its way to Redis: let it land first."""
+        while key in self._in_flight:
+            await self._landed.wait()
+
+    async def erase(self, key: str) -> bool:
+        self._write_back_soon()
+        await self._no_write_back_of(key)
+        self.changed.discard(key)
+        self.cache.discard(key)
+        if key not in self._erase_later and self.breaker.available():
             from redis.exceptions import RedisError
 
             try:
                 async with self._slot():
                     await self.client.delete(KEY_PREFIX + key)
-                await self._recovered()
-                return
             except (RedisError, OSError) as exc:
                 self._failed(exc)
-        # Redis could not delete it now: forget it here at once, and in Redis once it is back.
-        self._erase_later.add(key)
-        self._dirty.add(key)
-        await self.fallback.save(key, {})
+            else:
+                self._answered()
+                return True
+        # Redis cannot delete it now: forgotten here at once, in Redis as soon as it is back.
+        # On disk first: once in the set, the write-back may delete it and rewrite the file.
+        if key not in self._erase_later:
+            await self._note_erasure(key)
+            self._erase_later.add(key)
+        self._write_back_soon()
+        return False
+
+    async def _note_erasure(self, key: str) -> None:
+        if self.journal is None:
+            return
+        try:
+            await self.journal.add(key)
+        except OSError as exc:
+            log.warning("could not note a pending erasure on disk (%s); it is done when Redis "
+                        "is back, unless the bot restarts first", type(exc).__name__)
+
+    async def _write_back(self) -> None:
+        """Erasures first, then changed sessions, in pipelined batches, until none is left or
+        Redis fails again (the next request after ``retry_seconds`` starts this again)."""
+        from redis.exceptions import RedisError
+
+        erased = written = 0
+        while (self._erase_later or self.changed) and self.breaker.available():
+            try:
+                if self._erase_later:
+                    erased += await self._erase_batch()
+                else:
+                    sent = await self._write_batch()
+                    written += sent
+                    if not sent:
+                        continue  # only expired changes: nothing was asked of Redis
+            except (RedisError, OSError) as exc:
+                self._failed(exc)
+                break
+            self._answered()
+        if erased or written:
+            log.warning("wrote back %d session(s) changed and %d erasure(s) asked while Redis "
+                        "was away", written, erased)
+
+    async def _erase_batch(self) -> int:
+        keys = set(islice(self._erase_later, WRITE_BACK_BATCH))
+        async with self._slot():
+            await self.client.delete(*(KEY_PREFIX + key for key in keys))
+        self._erase_later -= keys
+        if self.journal is not None:
+            try:
+                await self.journal.replace(self._erase_later)
+            except OSError as exc:
+                log.warning("could not update the pending erasures on disk (%s)",
+                            type(exc).__name__)
+        return len(keys)
+
+    async def _write_batch(self) -> int:
+        """Write the least recently used changes; how many (0 if they had all expired)."""
+        now = self.clock()
+        batch = []
+        for key, (expires, raw) in self.changed.oldest(WRITE_BACK_BATCH):
+            if expires > now:
+                batch.append((key, expires, raw))
+            else:  # unused for longer than the TTL: forgotten, as Redis would have
+                self.changed.discard(key)
+        if not batch:
+            return 0
+        pipe = self.client.pipeline(transaction=False)
+        for key, expires, raw in batch:
+            pipe.set(KEY_PREFIX + key, raw, ex=max(1, math.ceil(expires - now)))
+        self._in_flight = {key for key, _, _ in batch}
+        self._landed.clear()
+        try:
+            async with self._slot():
+                await pipe.execute()
+        finally:
+            self._in_flight = set()
+            self._landed.set()
+        for key, _expires, raw in batch:
+            entry = self.changed.entry(key)
+            if entry is not None and entry[1] is raw:  # not saved again meanwhile
+                self.changed.discard(key)
+                self.cache.put_raw(key, raw, expires=entry[0])
+        return len(batch)
+
+    async def settled(self) -> None:
+        """Wait until the write-back running now has finished (done, or Redis failed again)."""
+        writer = self._writer
+        if writer is not None:
+            await asyncio.wait({writer})
 
     async def close(self) -> None:
+        self._write_back_soon()
+        writer = self._writer
+        if writer is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.settled(), timeout=CLOSE_SECONDS)
+            writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await writer
+        if self.changed:
+            log.warning("%d session change(s) made while Redis was away are lost with this "
+                        "shutdown", len(self.changed))
+        if self._erase_later:
+            log.warning("%d erasure(s) wait for Redis; they are done after the next start",
+                        len(self._erase_later))
         await self.client.aclose()

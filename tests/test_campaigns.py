@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 
 import pytest
 
@@ -64,13 +66,24 @@ async def test_counts_are_kept_per_campaign_and_day_without_any_id(shipped_engin
     conversations = Conversations(shipped_engine, MemoryStore(3600), counter, today=lambda: day)
     await conversations.handle("555", Start("desos"))
     await conversations.handle("555", Tap("n:work"))
+    await conversations.handle("556", Start("desos"))
     await conversations.handle("777", Start("en-PL"))          # no campaign: not counted
+    await conversations.handle("888", Start("plwork"))
     rows = await counter.rows(day, 1)
-    assert rows == [(day, "desos", "helplines", 1), (day, "desos", "lang_ru", 1),
-                    (day, "desos", "start", 1), (day, "desos", "topic_work", 1)]
-    assert "555" not in repr(rows) and "777" not in repr(rows)
-    assert summary(rows, 1).splitlines()[2].startswith("desos")
-    assert to_csv(rows).splitlines()[0] == "day,campaign,event,count"
+    assert rows == [(day, "desos", "helplines", 2), (day, "desos", "lang_ru", 2),
+                    (day, "desos", "start", 2), (day, "desos", "topic_work", 1),
+                    (day, "plwork", "lang_uk", 1), (day, "plwork", "start", 1),
+                    (day, "plwork", "topic_work", 1)]
+    assert not any(i in repr(rows) for i in ("555", "556", "777", "888"))
+    table = [line.split() for line in summary(rows, 1).splitlines()[2:]]
+    assert table == [["desos", "2", "2", "0", "ru", "2;", "work", "1"],
+                     ["plwork", "1", "0", "0", "uk", "1;", "work", "1"]]
+    assert list(csv.reader(io.StringIO(to_csv(rows)))) == [
+        ["day", "campaign", "event", "count"],
+        ["2026-11-23", "desos", "helplines", "2"], ["2026-11-23", "desos", "lang_ru", "2"],
+        ["2026-11-23", "desos", "start", "2"], ["2026-11-23", "desos", "topic_work", "1"],
+        ["2026-11-23", "plwork", "lang_uk", "1"], ["2026-11-23", "plwork", "start", "1"],
+        ["2026-11-23", "plwork", "topic_work", "1"]]
 
 
 def test_a_code_containing_sos_opens_its_campaign_not_just_the_helplines(shipped_engine):
