@@ -17,24 +17,34 @@ import weakref
 from bot.engine.events import Event
 from bot.engine.output import Reply
 from bot.engine.runtime import Engine
-from bot.engine.session import Session
+from bot.engine.session import Session, Unreadable
 from bot.storage import SessionStore
 
 log = logging.getLogger("stay_safe.conversations")
 
 
 class Conversations:
-    def __init__(self, engine: Engine, store: SessionStore, counter=None, today=None):
+    def __init__(self, engine: Engine, store: SessionStore, counter=None, today=None,
+                 bot: str | None = None):
         self.engine = engine
         self.store = store
         self.counter = counter  # anonymous campaign counts (bot/stats.py), optional
         self.today = today or (lambda: dt.datetime.now(dt.UTC).date())
+        self.bot = bot  # the bot's @username, once Telegram has told it
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
             weakref.WeakValueDictionary())
 
     def use(self, engine: Engine) -> None:
         """Serve new content from the next update on (conversations in flight finish first)."""
         self.engine = engine
+
+    def current(self) -> Engine:
+        """The engine for today and for this bot: facts past their review date are marked from
+        the day they pass, and the fake-bot screen names the real bot."""
+        engine = self.engine.for_day(self.today(), self.bot)
+        if engine is not self.engine:
+            self.engine = engine
+        return engine
 
     def _lock(self, key: str) -> asyncio.Lock:
         lock = self._locks.get(key)
@@ -47,17 +57,17 @@ class Conversations:
         lock = self._lock(key)
         async with lock:
             data = await self.store.load(key)
-            try:
-                session = Session.from_dict(data) if data else None
-                reply = self.engine.step(session, event, lang_hint=lang_hint)
-            except Exception as exc:
-                if not data:
-                    raise  # not the record's fault
-                reply = self.engine.step(None, event, lang_hint=lang_hint)
-                log.warning("a stored session could not be used (%s); treated as a new one",
-                            type(exc).__name__)
+            session = None
+            if data:
+                try:
+                    session = Session.parse(data)
+                except Unreadable:
+                    log.warning("an unreadable session was treated as a new one")
+            engine = self.current()
+            reply = engine.step(session, event, lang_hint=lang_hint)
             if reply.erase:
-                await self.store.erase(key)
+                if not await self.store.erase(key):
+                    reply = engine.forget_pending(reply, session.lang if session else None)
             else:
                 changed = reply.session.to_dict()
                 if changed != data:  # reading already refreshed the TTL: no write needed

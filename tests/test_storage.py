@@ -141,7 +141,7 @@ BAD_RECORDS = {
     "infinite quiz index": b'{"l":"en","q":[1e400,0]}',
     "Infinity in a tick": b'{"l":"en","k":{"work_docs":Infinity}}',
     "NaN": b'{"l":"en","q":[NaN,0]}',
-    "quiz of the wrong type": b'{"l":"en","q":{"a":1}}',
+    "quiz of the wrong type": b'{"l":"en","a":{"a":1}}',
     "nested too deep": b"[" * 2000 + b"]" * 2000,
 }
 
@@ -180,7 +180,7 @@ async def test_a_key_of_another_redis_type_is_that_persons_problem_only(
     await redis.lpush(KEY_PREFIX + CHAT, "x")
     store = store_via(redis_url, clock)
     conversations = Conversations(shipped_engine, store)
-    reply = await conversations.handle(CHAT, Start("en"))
+    reply = await conversations.handle(CHAT, Start("en-PL"))
     assert reply.node == "home"
     assert (await stored(redis, CHAT))["l"] == "en"  # replaced by a session
     # Everyone else is still served from Redis, not from memory.
@@ -199,7 +199,7 @@ async def test_a_huge_value_is_not_read_whole(shipped_engine, redis, redis_url, 
     assert await store.load(CHAT) is None  # unreadable: a new person
     sent = (await redis.info("stats"))["total_net_output_bytes"] - sent_before
     assert sent < len(huge) // 10
-    reply = await Conversations(shipped_engine, store).handle(CHAT, Start("en"))
+    reply = await Conversations(shipped_engine, store).handle(CHAT, Start("en-PL"))
     assert reply.node == "home" and (await stored(redis, CHAT)) == reply.session.to_dict()
     await store.close()
 
@@ -332,4 +332,25 @@ async def test_a_change_older_than_the_ttl_is_not_written_back(redis, switch, cl
     clock.advance(TTL + 1)
     await back_again(store, switch, clock)
     assert await stored(redis, CHAT) is None and len(store.changed) == 0
+    await store.close()
+
+
+async def test_forget_during_an_outage_tells_the_person_the_truth(shipped_engine, redis, switch,
+                                                                  clock, tmp_path):
+    """The promise and the behaviour agree: 'deleted' only when it is."""
+    store = store_via(switch.url, clock, journal=storage.EraseJournal(tmp_path / "e.pending"))
+    conversations = Conversations(shipped_engine, store)
+    await conversations.handle(CHAT, Start("uk-PL"))
+    await switch.cut()
+    asked = await conversations.handle(CHAT, Command("forget"))
+    gone = await conversations.handle(CHAT, Tap("f:y"))
+    assert asked.messages and gone.erase
+    text = gone.messages[0].text
+    assert text.startswith("Готово: бот вас забув. Наше сховище зараз недоступне")
+    assert [b.action for row in gone.messages[0].buttons for b in row][:3] == [
+        "l:uk", "l:ru", "l:en"]
+    await back_again(store, switch, clock)
+    assert not await redis.exists(KEY_PREFIX + CHAT)
+    done = await conversations.handle(CHAT, Command("forget"))  # nothing stored: erased at once
+    assert done.erase and "Готово: ваші дані видалено" in done.messages[0].text
     await store.close()

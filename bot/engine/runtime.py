@@ -30,7 +30,7 @@ UI_KEYS = (
     "back", "home", "sos", "yes", "no", "choose_language", "no_country",
     "translation_missing", "unknown_text", "unknown_command", "suggestions", "stale_button",
     "non_text", "quiz_progress", "checklist_progress", "forget_confirm", "forget_yes",
-    "forget_no", "forget_done", "skip_country", "country_line",
+    "forget_no", "forget_done", "forget_pending", "skip_country", "country_line",
     # where the facts on a screen come from (see Engine._sources)
     "source", "sources", "source_undated", "source_confirmed", "fact_overdue",
     # the printed QR sheet (bot/qr.py), in the campaign's language
@@ -331,6 +331,14 @@ class Engine:
         sos = (Button(self._ui("sos", lang), action="s"),)
         message = Message(self._ui_html("forget_done", lang), (*rows, sos))
         return Reply((message,), Session(), erase=True)
+
+    def forget_pending(self, reply: Reply, lang: str | None) -> Reply:
+        """The answer to "forget me" when storage could not delete at once: the bot has
+        forgotten the person, and says honestly that storage deletes it once it is back."""
+        lang = lang if lang in self.settings.languages else self.default_lang
+        first, *rest = reply.messages
+        notice = Message(self._ui_html("forget_pending", lang), first.buttons)
+        return Reply((notice, *rest), reply.session, reply.erase, reply.node, reply.counts)
 
     # ---------------------------------------------------------------- quiz and checklist
     def _answer(self, session: Session, rest: str) -> Reply:
