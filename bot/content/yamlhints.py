@@ -157,10 +157,11 @@ def _open_bracket(lines: list[str]) -> Hint | None:
 
 
 def _with_continuation(lines: list[str], index: int) -> str:
-    """A line and the lines after it that are indented more (YAML reads them as one value)."""
+    """A line and the lines after it up to the next name at its level or above (YAML reads
+    a value over several lines; a closing ] may even stand at the left edge)."""
     indent, parts = _indent(lines[index]), [lines[index]]
     for line in lines[index + 1:]:
-        if line.strip() and _indent(line) <= indent:
+        if line.strip() and _indent(line) <= indent and _KEY.match(line):
             break
         parts.append(line)
     return "\n".join(parts)
