@@ -209,7 +209,7 @@ def cmd_qr(args: argparse.Namespace) -> int:
     catalog = _catalog(Path(args.root))
     if catalog is None:
         return 1
-    outputs = campaign_outputs(catalog, username, out, only=args.campaign)
+    outputs = campaign_outputs(catalog, username, out, only=args.campaign, root=Path(args.root))
     if not outputs:
         print("stay-safe: no such campaign in flows/campaigns.yaml", file=sys.stderr)
         return 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
@@ -13,6 +14,7 @@ from PIL import Image
 
 from bot.cli import main
 from bot.content.loader import load_catalog
+from bot.content.texts import country_name
 from bot.engine.payload import MAX_PAYLOAD
 from bot.qr import BORDER, campaign_outputs, make_code
 from tests.conftest import PROJECT
@@ -107,3 +109,52 @@ def test_qr_for_one_payload_and_refusal_of_a_bad_one(tmp_path, capsys):
     assert main(["qr", "--username", USERNAME, "--payload", "uk PL",
                  "--out", str(tmp_path)]) == 2
     assert "at most 64 characters" in capsys.readouterr().err
+
+
+def test_the_poster_headline_names_the_campaigns_topic_and_country(outputs):
+    for output in outputs:
+        campaign = CATALOG.campaigns[output.link.rsplit("=", 1)[1]]
+        text = output.sheet.read_text(encoding="utf-8")
+        title = str(CATALOG.texts[campaign.lang][campaign.topic].title).split(" ", 1)[1]
+        country = country_name(campaign.country, campaign.lang)
+        assert f"<h1>{html.escape(title)} — {country}</h1>" in text, campaign.id
+
+
+def test_the_poster_prints_the_emergency_number_and_keeps_codes_whole(outputs):
+    for output in outputs:
+        campaign = CATALOG.campaigns[output.link.rsplit("=", 1)[1]]
+        text = output.sheet.read_text(encoding="utf-8")
+        emergency = "102" if campaign.country == "UA" else "112"
+        assert f'<b class="nobreak">{emergency}</b>' in text
+        assert f'<b class="nobreak">{campaign.code}</b>' in text
+        assert ".nobreak { white-space: nowrap; }" in text
+        size = re.search(r"\.qr svg \{ width: (\d+)mm; height: (\d+)mm", text)
+        assert int(size.group(1)) >= 80 and size.group(1) == size.group(2)  # at least 8 cm
+
+
+def test_an_organisations_logo_is_printed_from_the_campaign(base_copy, tmp_path):
+    from PIL import Image
+
+    (base_copy / "flows/logos").mkdir()
+    Image.new("RGB", (40, 20), "navy").save(base_copy / "flows/logos/ngo.png")
+    (base_copy / "flows/campaigns.yaml").write_text(
+        "ngo:\n  organisation: 'La Strada'\n  description: 'x'\n  code: NGO-PL\n"
+        "  language: en\n  country: PL\n  topic: helplines\n  logo: logos/ngo.png\n")
+    catalog, problems = load_catalog(base_copy)
+    assert problems == []
+    (output,) = campaign_outputs(catalog, USERNAME, tmp_path, root=base_copy)
+    text = output.sheet.read_text(encoding="utf-8")
+    assert '<div class="brand"><img src="data:image/png;base64,' in text and "La Strada" in text
+
+
+@pytest.mark.parametrize(("logo", "message"), [
+    ("logos/missing.png", "there is no file flows/logos/missing.png"),
+    ("../README.md", "the logo must be a file inside flows/, written like logos/organisation.png"),
+    ("settings.yaml", "the logo must be a PNG, JPEG or SVG image"),
+])
+def test_a_wrong_logo_is_a_clear_error(base_copy, logo, message):
+    (base_copy / "flows/campaigns.yaml").write_text(
+        "ngo:\n  organisation: 'La Strada'\n  description: 'x'\n  code: NGO-PL\n"
+        f"  logo: {logo}\n")
+    _, problems = load_catalog(base_copy)
+    assert [p.message for p in problems] == [f"campaign 'ngo': {message}"]

@@ -42,7 +42,9 @@ FACTS_FILE = "facts.yaml"
 CAMPAIGNS_FILE = "campaigns.yaml"
 CAMPAIGN_ID_RE = re.compile(r"^[a-z0-9]{2,20}$")
 SHORT_CODE_RE = re.compile(r"^[A-Z0-9]{2,10}(-[A-Z0-9]{2,10})?$")
-CAMPAIGN_FIELDS = {"organisation", "description", "code", "language", "country", "topic"}
+CAMPAIGN_FIELDS = {"organisation", "description", "code", "language", "country", "topic", "logo"}
+LOGO_TYPES = (".png", ".jpg", ".jpeg", ".svg")
+MAX_LOGO_BYTES = 512 * 1024
 
 NODE_FIELDS = {
     "menu": {"kind", "buttons"},
@@ -398,6 +400,9 @@ def _read_campaigns(root: Path, out: _Collector) -> dict[str, Campaign]:
             code = None
         organisation = out.text(spec, "organisation", what)
         description = out.text(spec, "description", what)
+        logo = out.text(spec, "logo", what, required=False)
+        if logo and not _logo_ok(root, logo, spec.value_pos["logo"], what, out):
+            logo = None
         if not (code and organisation and description):
             continue
         campaigns[campaign_id] = Campaign(
@@ -405,8 +410,28 @@ def _read_campaigns(root: Path, out: _Collector) -> dict[str, Campaign]:
             code=str(code), pos=data.key_pos[campaign_id],
             lang=str(spec["language"]) if spec.get("language") else None,
             country=str(spec["country"]) if spec.get("country") else None,
-            topic=str(spec["topic"]) if spec.get("topic") else None)
+            topic=str(spec["topic"]) if spec.get("topic") else None,
+            logo=str(logo) if logo else None)
     return campaigns
+
+
+def _logo_ok(root: Path, logo: str, pos: Pos, what: str, out: _Collector) -> bool:
+    """A logo is an image file inside flows/ (a relative path like logos/ngo.png)."""
+    flows = (root / "flows").resolve()
+    path = (flows / logo).resolve()
+    if Path(logo).is_absolute() or not path.is_relative_to(flows):
+        out.error(pos, f"{what}: the logo must be a file inside flows/, written like "
+                  "logos/organisation.png")
+    elif path.suffix.lower() not in LOGO_TYPES:
+        out.error(pos, f"{what}: the logo must be a PNG, JPEG or SVG image")
+    elif not path.is_file():
+        out.error(pos, f"{what}: there is no file flows/{logo}")
+    elif path.stat().st_size > MAX_LOGO_BYTES:
+        out.error(pos, f"{what}: the logo is larger than {MAX_LOGO_BYTES // 1024} KiB; use a "
+                  "smaller image")
+    else:
+        return True
+    return False
 
 
 def _read_node(node_id: str, spec: Map, key_pos: Pos, out: _Collector) -> Node | None:

@@ -133,6 +133,7 @@ class Campaign:
     lang: str | None = None
     country: str | None = None
     topic: str | None = None
+    logo: str | None = None  # an image under flows/, printed on the sheet
 
 
 @dataclass(frozen=True)

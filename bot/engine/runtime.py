@@ -34,7 +34,8 @@ UI_KEYS = (
     # where the facts on a screen come from (see Engine._sources)
     "source", "sources", "source_undated", "source_confirmed", "fact_overdue",
     # the printed QR sheet (bot/qr.py), in the campaign's language
-    "sheet_title", "sheet_scan", "sheet_code", "sheet_about",
+    "sheet_title", "sheet_scan", "sheet_code", "sheet_about", "sheet_emergency",
+    "sheet_first_line",
 )
 FORGET_COMMAND = "forget"
 MAX_SUGGESTIONS = 3
