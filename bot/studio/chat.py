@@ -49,7 +49,7 @@ class ChatState:
         return cls(session, Start(query.get("start", "").strip()), hint)
 
     def query(self) -> dict[str, str]:
-        query = {"s": json.dumps(self.session.to_dict(), separators=(",", ":"))}
+        query = {"s": session_json(self.session)}
         if self.hint:
             query["hint"] = self.hint
         event = self.event
@@ -65,6 +65,11 @@ class ChatState:
 
     def href(self) -> str:
         return "/chat?" + urlencode(self.query())
+
+
+def session_json(session: Session) -> str:
+    """A session as the compact JSON the chat's links and forms carry."""
+    return json.dumps(session.to_dict(), separators=(",", ":"))
 
 
 def typed(line: str) -> Event:

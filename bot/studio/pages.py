@@ -4,7 +4,6 @@ here; only message texts go through ``message.text_html``, which keeps Telegram'
 from __future__ import annotations
 
 import datetime as dt
-import json
 from html import escape
 from urllib.parse import urlencode
 
@@ -15,7 +14,7 @@ from bot.engine.events import Tap
 from bot.engine.output import Reply
 from bot.engine.runtime import UNKNOWN_BOT, Engine
 from bot.engine.session import Session
-from bot.studio.chat import ChatState, describe, open_screen
+from bot.studio.chat import ChatState, describe, open_screen, session_json
 from bot.studio.coverage import Coverage, TextRef
 from bot.studio.facts import FactRow
 from bot.studio.graph import Graph, Screen
@@ -44,14 +43,10 @@ def chat_body(engine: Engine, state: ChatState, reply: Reply, bot: str | None) -
 
 
 def _state_fields(session: Session, state: ChatState) -> str:
-    fields = f'<input type="hidden" name="s" value="{escape(_json(session))}">'
+    fields = f'<input type="hidden" name="s" value="{escape(session_json(session))}">'
     if state.hint:
         fields += f'<input type="hidden" name="hint" value="{escape(state.hint)}">'
     return fields
-
-
-def _json(session: Session) -> str:
-    return json.dumps(session.to_dict(), separators=(",", ":"))
 
 
 def _controls(engine: Engine, state: ChatState, after: Session, bot: str | None) -> str:
