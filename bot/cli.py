@@ -244,6 +244,43 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_preview(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bot.studio.server import StudioError, serve
+
+    def ready(url: str) -> None:
+        print(f"Stay Safe studio: open {url} in your browser (Ctrl-C to stop)", flush=True)
+
+    username = (args.username or os.environ.get("BOT_USERNAME") or "").lstrip("@") or None
+    try:
+        asyncio.run(serve(Path(args.root), args.host, args.port, username, ready))
+    except StudioError as exc:
+        print(f"stay-safe: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def cmd_graph(args: argparse.Namespace) -> int:
+    from bot.studio.graph import build_graph, to_mermaid
+
+    catalog = _catalog(Path(args.root))
+    if catalog is None:
+        return 1
+    if args.lang and args.lang not in catalog.settings.languages:
+        print(f"stay-safe: --lang must be one of {', '.join(catalog.settings.languages)}",
+              file=sys.stderr)
+        return 2
+    text = to_mermaid(build_graph(catalog, args.lang))
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        print(text, end="")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="stay-safe", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -286,6 +323,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--days", type=int, default=30, help="how many days back (default 30)")
     p.add_argument("--csv", help="also write day, campaign, event, count rows to this file")
     p.set_defaults(func=cmd_stats)
+
+    p = sub.add_parser("preview", help="the editors' studio in the browser: chat, map, "
+                       "problems, facts, translations; updates as files are saved")
+    p.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default "
+                   "127.0.0.1: this computer only)")
+    p.add_argument("--root", default=str(default_root()), help="folder holding flows/, content/")
+    p.add_argument("--username", help="the bot's @username, shown where texts name the bot "
+                   "(else BOT_USERNAME; else @…)")
+    p.set_defaults(func=cmd_preview)
+
+    p = sub.add_parser("graph", help="the flow as a Mermaid flowchart: every screen, button "
+                       "and quiz result")
+    p.add_argument("--root", default=str(default_root()), help="folder holding flows/, content/")
+    p.add_argument("--output", help="write to this file instead of stdout")
+    p.add_argument("--lang", help="titles in this language (default: the first in "
+                   "flows/settings.yaml)")
+    p.set_defaults(func=cmd_graph)
     return parser
 
 
