@@ -179,8 +179,8 @@ async def test_content_that_never_worked_shows_only_the_errors(base_copy: Path):
         assert "No version of the content has worked yet" in page
         banner = re.search(r'<div class="banner" id="broken">(.*?)</div>', page, re.S).group(1)
         first = re.search(r'<li><span class="where">([^<]*)</span> ([^<]*)</li>', banner)
-        assert first.groups()[0] == "flows/main.yaml:1:8"
-        assert first.groups()[1].startswith("YAML syntax error")
+        assert first.groups()[0] == "flows/main.yaml:1:7"
+        assert first.groups()[1].startswith("the list that starts with [ here is never closed")
         for tab in ("/map", "/facts", "/translations"):
             assert (await studio.client.get(tab)).status == 200
         assert (await studio.client.get("/graph.mmd")).status == 503
