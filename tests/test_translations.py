@@ -135,9 +135,10 @@ def test_a_changed_source_text_goes_stale_in_the_other_languages_until_reviewed(
     ]
 
     po = tmp_path / "po"
+    texts = len(entries(load_catalog(base)[0], "en"))
     assert run("po", "export", "--root", str(base), "--out", str(po)).stdout.splitlines() == [
-        f"{po}/uk.po: 63 texts, 1 stale (fuzzy), 0 untranslated",
-        f"{po}/ru.po: 63 texts, 1 stale (fuzzy), 0 untranslated",
+        f"{po}/uk.po: {texts} texts, 1 stale (fuzzy), 0 untranslated",
+        f"{po}/ru.po: {texts} texts, 1 stale (fuzzy), 0 untranslated",
     ]
     assert ('#, fuzzy\n'
             '#| msgid "[en] Work in <b>Poland</b>.\\n"\n'
@@ -153,9 +154,9 @@ def test_a_changed_source_text_goes_stale_in_the_other_languages_until_reviewed(
                                          'msgstr "[ru] unreviewed <b>Poland</b>.\\n"'))
     imported = run("po", "import", str(po), "--root", str(base))
     assert imported.returncode == 0, imported.stdout + imported.stderr
-    assert f"{po}/uk.po: 1 text(s) changed, 63 reviewed, 0 fuzzy left for review" \
+    assert f"{po}/uk.po: 1 text(s) changed, {texts} reviewed, 0 fuzzy left for review" \
         in imported.stderr
-    assert f"{po}/ru.po: 0 text(s) changed, 62 reviewed, 1 fuzzy left for review" \
+    assert f"{po}/ru.po: 0 text(s) changed, {texts - 1} reviewed, 1 fuzzy left for review" \
         in imported.stderr
 
     assert "    PL: |\n      [uk] Legal work in <b>Poland</b>.\n" in (
@@ -168,6 +169,20 @@ def test_a_changed_source_text_goes_stale_in_the_other_languages_until_reviewed(
                            "marks them for the translator (fuzzy).\n\n"
                            "| language | text | where |\n|---|---|---|\n"
                            "| ru | work.text.PL | content/ru/main.yaml:11 |\n")
+
+
+def test_an_import_keeps_the_layout_of_what_it_did_not_change(base, tmp_path):
+    """ruamel.yaml writes a list in brackets spread over lines on one line; the import puts
+    back every passage it did not change."""
+    ui = base / "content/ru/ui.yaml"
+    replace_in(ui, "sos_words: [sos]", "# words that open the helplines\nsos_words: [\n  sos,\n"
+               "  помогите,\n]")
+    before = ui.read_text(encoding="utf-8")
+    po = tmp_path / "po"
+    run("po", "export", "ru", "--root", str(base), "--out", str(po))
+    translate(po / "ru.po", ui_back="⬅️ Обратно")
+    assert run("po", "import", str(po), "--root", str(base)).returncode == 0
+    assert ui.read_text(encoding="utf-8") == before.replace("⬅️ Назад", "⬅️ Обратно")
 
 
 def test_accept_records_the_current_source_text_for_the_texts_named(base):
@@ -269,10 +284,10 @@ def test_po_files_that_cannot_be_imported_say_where_and_why(base, tmp_path):
 def test_a_record_that_cannot_be_read_is_a_warning_with_the_way_out(base):
     record = base / "content/uk/translated-from.lock"
     record.write_text("<<<<<<< HEAD\nwork.title: Work\n=======\nwork.title: Jobs\n>>>>>>> x\n")
-    assert validate_lines(base) == [
-        "content/uk/translated-from.lock:2:11: warning: YAML syntax error: mapping values are "
-        "not allowed here: this file records which en text each translation was made from; "
-        "restore it from git, or write it again with: stay-safe po accept uk"]
+    (line,) = validate_lines(base)
+    assert line.startswith("content/uk/translated-from.lock:2:11: warning: ")
+    assert line.endswith(": this file records which en text each translation was made from; "
+                         "restore it from git, or write it again with: stay-safe po accept uk")
 
 
 def test_the_translator_sees_the_screen_placeholders_and_budget(base, tmp_path):

@@ -9,11 +9,13 @@ the same order, or into the file of the same name; it is written in the source's
 
 from __future__ import annotations
 
+import difflib
 import io
 import os
 import re
 from pathlib import Path
 
+import yaml
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import (
@@ -26,17 +28,18 @@ from ruamel.yaml.scalarstring import (
 from bot.content.loader import content_files
 from bot.content.model import DEFAULT_VARIANT
 
+_UNREADABLE = object()
 _WIDTH = 4096  # never re-wrap a long line
 _FOLD = 90  # the line length of a new folded text
 _FOLDABLE = re.compile(r"(?<=\S) (?=\S)")
 
 
 def _yaml() -> YAML:
-    yaml = YAML(typ="rt")
-    yaml.preserve_quotes = True
-    yaml.width = _WIDTH
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    return yaml
+    editor = YAML(typ="rt")
+    editor.preserve_quotes = True
+    editor.width = _WIDTH
+    editor.indent(mapping=2, sequence=4, offset=2)
+    return editor
 
 
 def _dump(data) -> str:
@@ -204,7 +207,7 @@ class LanguageFiles:
         changed = {}
         for name in sorted(self._touched):
             if name in self.original:
-                text = _dump(self.docs[name])
+                text = _keep_layout(self.original[name], _dump(self.docs[name]))
             else:  # a new file: say where it comes from
                 text = (f"# {self.folder.name}: translated from "
                         f"content/{self.source.folder.name}/{name} by stay-safe po import.\n")
@@ -216,6 +219,30 @@ class LanguageFiles:
             if text != self.original.get(name):
                 changed[self.folder / name] = text
         return changed
+
+
+def _keep_layout(original: str, written: str) -> str:
+    """``written`` with every passage that changed no value put back as the editor wrote it.
+
+    ruamel.yaml keeps comments, order, quotes and blocks, but writes a few constructs its own
+    way (a list in brackets spread over several lines comes out on one): each changed passage
+    is tried as it was, and kept so when the file still means the same."""
+    meaning = _meaning(written)
+    before, lines = original.splitlines(keepends=True), written.splitlines(keepends=True)
+    changes = difflib.SequenceMatcher(None, before, lines, autojunk=False).get_opcodes()
+    for tag, i1, i2, j1, j2 in reversed(changes):  # from the end: earlier indexes stay valid
+        if tag != "equal":
+            candidate = lines[:j1] + before[i1:i2] + lines[j2:]
+            if _meaning("".join(candidate)) == meaning:
+                lines = candidate
+    return "".join(lines)
+
+
+def _meaning(text: str):
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return _UNREADABLE
 
 
 def _splice(text: str, snippet: str, following: list[str]) -> str:
