@@ -60,7 +60,7 @@ def _stale_report(root: Path, report) -> list:
     committed = root / REPORT_FILE
     if report.catalog is None or report.errors or not committed.is_file():
         return []
-    if committed.read_text(encoding="utf-8") == content_report(report.catalog):
+    if committed.read_text(encoding="utf-8") == content_report(report.catalog, root):
         return []
     return [Problem(Pos(REPORT_FILE, 1, 1), WARNING, "the content report is out of date: run "
                     f"`stay-safe report --output {REPORT_FILE}`")]
@@ -151,7 +151,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     catalog = _catalog(Path(args.root))
     if catalog is None:
         return 1
-    text = content_report(catalog)
+    text = content_report(catalog, Path(args.root))
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
     else:
@@ -281,6 +281,88 @@ def cmd_graph(args: argparse.Namespace) -> int:
     return 0
 
 
+def _loaded(root: Path):
+    """The catalog under ``root`` when it has no error that stops its use, else None (the
+    errors are printed)."""
+    from bot.content.loader import load_catalog
+    from bot.content.problems import blocking
+
+    catalog, problems = load_catalog(root)
+    fatal = blocking(problems) if catalog is not None else problems
+    for problem in fatal:
+        print(problem, file=sys.stderr)
+    if fatal:
+        print("stay-safe: fix these first (stay-safe validate lists every problem)",
+              file=sys.stderr)
+        return None
+    return catalog
+
+
+def cmd_po_export(args: argparse.Namespace) -> int:
+    from bot.checks.po import export_files
+    from bot.checks.translations import target_languages
+
+    catalog = _loaded(Path(args.root))
+    if catalog is None:
+        return 1
+    unknown = [lang for lang in args.langs if lang not in target_languages(catalog)]
+    if unknown:
+        print(f"stay-safe: {', '.join(unknown)}: translated languages are "
+              f"{', '.join(target_languages(catalog))}", file=sys.stderr)
+        return 2
+    for item in export_files(catalog, Path(args.root), Path(args.out), tuple(args.langs)):
+        print(f"{item.path}: {item.texts} texts, {item.stale} stale (fuzzy), "
+              f"{item.untranslated} untranslated")
+    return 0
+
+
+def cmd_po_import(args: argparse.Namespace) -> int:
+    from bot.checks.po import import_files
+
+    given = Path(args.dir)
+    paths = sorted(given.glob("*.po")) if given.is_dir() else [given]
+    if not paths or not all(path.is_file() for path in paths):
+        print(f"stay-safe: no .po files in {given}", file=sys.stderr)
+        return 2
+    result = import_files(Path(args.root), paths)
+    for line in result.problems:
+        print(line)
+    for line in result.warnings:
+        print(line)
+    if result.problems:
+        print(f"stay-safe: nothing imported: {len(result.problems)} problem(s)", file=sys.stderr)
+        return 1
+    for line in result.summary:
+        print(line, file=sys.stderr)
+    for path in result.written:
+        print(f"  wrote {path}", file=sys.stderr)
+    return 0
+
+
+def cmd_po_accept(args: argparse.Namespace) -> int:
+    from bot.checks.translations import accept, entries, target_languages
+
+    catalog = _loaded(Path(args.root))
+    if catalog is None:
+        return 1
+    langs = (args.lang,) if args.lang else target_languages(catalog)
+    if args.lang and args.lang not in target_languages(catalog):
+        print(f"stay-safe: {args.lang}: translated languages are "
+              f"{', '.join(target_languages(catalog))}", file=sys.stderr)
+        return 2
+    known = entries(catalog, catalog.settings.source_language)
+    unknown = [key for key in args.keys if key not in known]
+    if unknown:
+        print(f"stay-safe: no such text: {', '.join(unknown)} (keys look like work.title, "
+              "work_wage.text.PL, ui.back)", file=sys.stderr)
+        return 2
+    counts = accept(catalog, Path(args.root), langs, args.keys or None)
+    for lang, count in counts.items():
+        print(f"{lang}: {count} translation(s) recorded as following the current "
+              f"{catalog.settings.source_language} text")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="stay-safe", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -341,6 +423,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", help="titles in this language (default: the first in "
                    "flows/settings.yaml)")
     p.set_defaults(func=cmd_graph)
+
+    p = sub.add_parser("po", help="translators' files (gettext PO): export, import, accept")
+    po = p.add_subparsers(dest="po_command", required=True)
+    p = po.add_parser("export", help="one .po file per translated language, with the source "
+                      "texts, the translations so far and notes for the translator")
+    p.add_argument("langs", nargs="*", help="only these languages (default: all but the source)")
+    p.add_argument("--out", default="po", help="folder to write to (default: po)")
+    p.add_argument("--root", default=str(default_root()), help="folder holding flows/, content/")
+    p.set_defaults(func=cmd_po_export)
+    p = po.add_parser("import", help="write translated .po files back into content/<lang>/; "
+                      "nothing is written if any translation has a problem")
+    p.add_argument("dir", help="a folder of .po files, or one .po file")
+    p.add_argument("--root", default=str(default_root()), help="folder holding flows/, content/")
+    p.set_defaults(func=cmd_po_import)
+    p = po.add_parser("accept", help="record that translations follow the current source "
+                      "texts (after translating in YAML, or to clear stale warnings)")
+    p.add_argument("lang", nargs="?", help="only this language (default: all but the source)")
+    p.add_argument("keys", nargs="*", help="only these texts, like work.title or ui.back")
+    p.add_argument("--root", default=str(default_root()), help="folder holding flows/, content/")
+    p.set_defaults(func=cmd_po_accept)
     return parser
 
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from pathlib import Path
 
+from bot.checks.translations import stale_texts
 from bot.content.html import to_plain, utf16_length
 from bot.content.model import DEFAULT_VARIANT, Catalog
 from bot.content.texts import PLACEHOLDER
@@ -27,7 +29,7 @@ def _screens(engine: Engine, lang: str, country: str | None):
             yield node, engine.render(session)
 
 
-def content_report(catalog: Catalog) -> str:
+def content_report(catalog: Catalog, root: Path | None = None) -> str:
     engine = Engine(catalog)
     settings = catalog.settings
     langs = settings.languages
@@ -97,7 +99,22 @@ def content_report(catalog: Catalog) -> str:
         value = str(fact.value) + (f" {fact.currency}" if fact.currency else "")
         lines.append(f"| {fact.review_by.isoformat()} | {fact.id} | {_cell(value)} | "
                      f"{fact.source_date or 'none shown'} | {_cell(_source(fact))} |")
+    if root is not None:
+        lines += _stale_translations(catalog, root)
     return "\n".join(lines) + "\n"
+
+
+def _stale_translations(catalog: Catalog, root: Path) -> list[str]:
+    """Translations made from an older source text (content/<lang>/translated-from.lock)."""
+    source = catalog.settings.source_language
+    stale = stale_texts(catalog, root)
+    lines = ["", "## Stale translations", ""]
+    if not stale:
+        return [*lines, f"None: every recorded translation follows the current {source} text."]
+    lines += [f"Translations made from an older {source} text: `stay-safe po export` marks them "
+              "for the translator (fuzzy).", "", "| language | text | where |", "|---|---|---|"]
+    lines += [f"| {s.lang} | {s.key} | {s.pos.file}:{s.pos.line} |" for s in stale]
+    return lines
 
 
 def _source(fact) -> str:

@@ -13,6 +13,7 @@ from collections import Counter, deque
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.checks.translations import stale_problems
 from bot.content.html import MAX_MESSAGE_UTF16, check_html, to_plain, utf16_length
 from bot.content.loader import load_catalog
 from bot.content.model import DEFAULT_VARIANT, Catalog
@@ -543,5 +544,5 @@ def validate(root: Path, today: dt.date | None = None) -> Report:
         checks.texts((*UI_KEYS, *(f"country_{c}" for c in catalog.settings.other_countries)))
         if not blocking(problems + checks.problems):
             engine = checks.rendering()
-        problems = problems + checks.problems
+        problems = problems + checks.problems + stale_problems(catalog, root)
     return Report(sorted(set(problems), key=sort_key), catalog, engine)

@@ -61,8 +61,8 @@ FACT_FIELDS = {"kind", "value", "currency", "source", "source_date", "checked", 
 SOURCE_FIELDS = {"organisation", "page", "address"}
 SOURCE_DATE_RE = re.compile(r"^[0-9]{4}(-(0[1-9]|1[0-2])(-[0-3][0-9])?)?$")
 SETTINGS_FIELDS = {
-    "languages", "fallback", "countries", "other_countries", "start", "sos", "language_node",
-    "country_node", "commands", "history_limit",
+    "languages", "source_language", "fallback", "countries", "other_countries", "start", "sos",
+    "language_node", "country_node", "commands", "history_limit",
 }
 
 
@@ -211,6 +211,15 @@ def _read_settings(root: Path, out: _Collector) -> Settings | None:
                           "languages", LANG_RE)
     countries = out.words(data.get("countries"), data.value_pos.get("countries", data.pos),
                           "countries", COUNTRY_RE)
+    source_language = str(languages[0]) if languages else ""
+    if "source_language" in data:
+        value = data["source_language"]
+        if isinstance(value, Text) and value in languages:
+            source_language = str(value)
+        else:
+            got = f"'{value}'" if isinstance(value, Text) else _describe(value)
+            out.error(data.value_pos["source_language"], "source_language must be one of the "
+                      f"languages ({', '.join(languages)}), got {got}")
     fallback: dict[str, tuple[str, ...]] = {}
     chain_map = out.mapping(data.get("fallback", Map()), data.value_pos.get("fallback", data.pos),
                             "fallback")
@@ -248,6 +257,7 @@ def _read_settings(root: Path, out: _Collector) -> Settings | None:
                 out.error(code.pos, f"other_countries: '{code}' is not in countries")
     return Settings(
         languages=tuple(str(lang) for lang in languages),
+        source_language=source_language,
         fallback=fallback,
         countries=tuple(str(code) for code in countries),
         other_countries=tuple(str(code) for code in others),

@@ -107,6 +107,9 @@ class Fact:
 @dataclass(frozen=True)
 class Settings:
     languages: tuple[str, ...]
+    # The language translators translate from (``source_language``; the first language
+    # when it is not given): stale translations are measured against its texts.
+    source_language: str
     fallback: dict[str, tuple[str, ...]]
     countries: tuple[str, ...]
     # Choices that are not one country ("another EU country", "outside the EU"): each is
