@@ -14,7 +14,7 @@ from PIL import Image
 from bot.cli import main
 from bot.content.loader import load_catalog
 from bot.engine.payload import MAX_PAYLOAD
-from bot.qr import BORDER, campaign_outputs, make_code
+from bot.qr import BORDER, campaign_outputs, deep_link, make_code
 from tests.conftest import PROJECT
 
 CATALOG, _ = load_catalog(PROJECT)
@@ -107,3 +107,11 @@ def test_qr_for_one_payload_and_refusal_of_a_bad_one(tmp_path, capsys):
     assert main(["qr", "--username", USERNAME, "--payload", "uk PL",
                  "--out", str(tmp_path)]) == 2
     assert "at most 64 characters" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("username", ["evil.example/x?a=", "t.me/evil#", "ab", "_staysafe_bot",
+                                      "staysafe bot", "staysafe_bot\n"])
+def test_a_link_carries_nothing_but_a_telegram_username(username):
+    with pytest.raises(ValueError, match="not a Telegram username"):
+        deep_link(username, "uk")
+    assert deep_link("@StaySafe_bot", "uk") == "https://t.me/StaySafe_bot?start=uk"

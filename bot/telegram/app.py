@@ -9,7 +9,12 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.exceptions import ClientDecodeError, TelegramAPIError, TelegramUnauthorizedError
+from aiogram.exceptions import (
+    AiogramError,
+    ClientDecodeError,
+    TelegramAPIError,
+    TelegramUnauthorizedError,
+)
 from aiogram.methods import AnswerCallbackQuery, EditMessageText, GetMe, GetUpdates, SendMessage
 from aiogram.methods.base import Response
 from aiogram.types import User
@@ -86,6 +91,20 @@ async def wait_for_telegram(bot: Bot, stop: asyncio.Event, sleep=asyncio.sleep) 
             await pause(delay, stop, sleep)
             delay = min(delay * 2, GET_ME_MAX_DELAY)
     return None
+
+
+async def ask_username(config: Config) -> str:
+    """The bot's @username from Telegram (``getMe``), for a command that needs it once."""
+    bot = build_bot(config)
+    try:
+        return (await bot.get_me()).username or ""
+    except TelegramUnauthorizedError:
+        raise StartupError("Telegram does not accept BOT_TOKEN (401): check the token") from None
+    except (AiogramError, OSError) as exc:
+        raise StartupError(f"could not ask Telegram for the bot's username "
+                           f"({type(exc).__name__})") from None
+    finally:
+        await bot.session.close()
 
 
 async def run_bot(config: Config, stop: asyncio.Event | None = None,
