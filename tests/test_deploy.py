@@ -73,6 +73,19 @@ def test_settings_names_every_variable_the_code_reads():
         assert not touches, f"{path.relative_to(PROJECT)}:{touches[0]} reads the environment"
 
 
+def test_compose_passes_every_setting_to_the_bot():
+    compose = yaml.safe_load((PROJECT / "docker-compose.yml").read_text(encoding="utf-8"))
+    environment = compose["services"]["bot"]["environment"]
+    assert set(environment) == NAMES
+    # Fixed inside the container: its own Redis and the content mounted under /app.
+    assert environment["REDIS_URL"] == "redis://redis:6379/0"
+    assert environment["CONTENT_DIR"] == "/app"
+    for name in NAMES - {"REDIS_URL", "CONTENT_DIR", "BOT_TOKEN"}:
+        # Unset in .env means empty in the container, which the bot reads as its default.
+        assert environment[name] == f"${{{name}:-}}", name
+    assert environment["BOT_TOKEN"].startswith("${BOT_TOKEN:?")
+
+
 def test_an_empty_setting_means_its_default():
     token = {"BOT_TOKEN": "123456789:" + "a" * 35, "CONTENT_DIR": str(PROJECT)}
     empty = {name: "" for name in NAMES - set(token)}
