@@ -4,25 +4,47 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
+import re
 import sys
 import time
 from pathlib import Path
 
+from bot import config as settings
 from bot.checks.validate import validate
 from bot.content.problems import sort_key
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 REPORT_FILE = "docs/content.md"  # the committed content report
+MAX_DAYS = settings.MAX_TTL_DAYS  # counts older than the longest TTL are gone anyway
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str):
+        """One line, like every other mistake (``--help`` shows the usage)."""
+        self.exit(2, f"{self.prog}: {message}\n")
+
+
+def fail(message: str, status: int = 2) -> int:
+    print(f"stay-safe: {message}", file=sys.stderr)
+    return status
 
 
 def default_root() -> Path:
     """Content lives beside the package in a checkout; ``CONTENT_DIR`` points elsewhere."""
-    if os.environ.get("CONTENT_DIR"):
-        return Path(os.environ["CONTENT_DIR"])
+    content = settings.value("CONTENT_DIR")
+    if content:
+        return Path(content)
     if (PROJECT_DIR / "flows").is_dir():
         return PROJECT_DIR
     return Path.cwd()
+
+
+def days(text: str) -> int:
+    """``--days``: a whole number of days the counters can still hold."""
+    if not re.fullmatch(r"[0-9]{1,5}", text) or not 1 <= int(text) <= MAX_DAYS:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number of days from 1 to {MAX_DAYS}, got {text[:20]!r}")
+    return int(text)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -113,22 +135,21 @@ def cmd_run(args: argparse.Namespace) -> int:
     import asyncio
     import logging
 
-    from bot.config import ConfigError, load_config
-
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO").upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        config = load_config(default_content=default_root())
-    except ConfigError as exc:
-        print(f"stay-safe: {exc}", file=sys.stderr)
-        return 2
+        config = settings.load_config(default_content=default_root())
+    except settings.ConfigError as exc:
+        return fail(str(exc))
+    from bot.ops.logging import hide_token
+
+    logging.basicConfig(level=config.log_level,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    hide_token(config.token)
     from bot.telegram.app import StartupError, run_bot
 
     try:
         asyncio.run(run_bot(config))
     except StartupError as exc:
-        print(f"stay-safe: {exc}", file=sys.stderr)
-        return 1
+        return fail(str(exc), 1)
     except KeyboardInterrupt:
         pass
     return 0
@@ -153,66 +174,70 @@ def cmd_report(args: argparse.Namespace) -> int:
         return 1
     text = content_report(catalog, Path(args.root))
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+        try:
+            Path(args.output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            return fail(f"cannot write {args.output}: {exc.strerror or exc}")
     else:
         print(text, end="")
     return 0
 
 
-def _bot_username(args: argparse.Namespace) -> str | None:
-    """--username, else BOT_USERNAME, else ask Telegram (getMe) with BOT_TOKEN."""
-    if args.username or os.environ.get("BOT_USERNAME"):
-        return (args.username or os.environ["BOT_USERNAME"]).lstrip("@")
-    if not os.environ.get("BOT_TOKEN"):
-        return None
+def _bot_username(args: argparse.Namespace) -> str:
+    """--username, else BOT_USERNAME, else ask Telegram (getMe) with BOT_TOKEN.
+
+    Checked whichever way it comes: it goes into every link and QR code.
+    """
+    if args.username:
+        return settings.check_username(args.username, "--username")
+    if settings.value("BOT_USERNAME"):
+        return settings.check_username(settings.value("BOT_USERNAME"))
+    if not settings.value("BOT_TOKEN"):
+        raise settings.ConfigError("give --username, or set BOT_USERNAME, or BOT_TOKEN to "
+                                   "ask Telegram")
     import asyncio
 
-    from bot.config import ConfigError, load_config
+    from bot.telegram.app import StartupError, ask_username
 
+    config = settings.load_config(default_content=Path(args.root))
     try:
-        config = load_config(default_content=default_root())
-    except ConfigError as exc:
-        print(f"stay-safe: {exc}", file=sys.stderr)
-        return None
-    from bot.telegram.app import build_bot
-
-    async def ask() -> str | None:
-        bot = build_bot(config)
-        try:
-            return (await bot.get_me()).username
-        finally:
-            await bot.session.close()
-
-    return asyncio.run(ask())
+        username = asyncio.run(ask_username(config))
+    except StartupError as exc:
+        raise settings.ConfigError(f"{exc}: give --username") from None
+    return settings.check_username(username, "the username Telegram gave")
 
 
 def cmd_qr(args: argparse.Namespace) -> int:
     from bot.engine.payload import MAX_PAYLOAD, PART_RE
     from bot.qr import campaign_outputs, deep_link, write_code
 
-    username = _bot_username(args)
-    if not username:
-        print("stay-safe: give --username, or set BOT_USERNAME, or BOT_TOKEN to ask Telegram",
-              file=sys.stderr)
-        return 2
+    payload = args.payload
+    if payload is not None and (len(payload) > MAX_PAYLOAD or not all(
+            PART_RE.fullmatch(p) for p in payload.split("-"))):
+        return fail(f"a payload is at most {MAX_PAYLOAD} characters of A-Z, a-z, 0-9, _ and -")
     out = Path(args.out)
-    if args.payload is not None:
-        payload = args.payload
-        if len(payload) > MAX_PAYLOAD or not all(PART_RE.match(p) for p in payload.split("-")):
-            print(f"stay-safe: a payload is at most {MAX_PAYLOAD} characters of A-Z, a-z, 0-9, "
-                  "_ and -", file=sys.stderr)
-            return 2
-        link = deep_link(username, payload)
-        png, svg = write_code(link, out, payload)
-        print(f"{link}\n  {png}\n  {svg}")
-        return 0
-    catalog = _catalog(Path(args.root))
-    if catalog is None:
-        return 1
-    outputs = campaign_outputs(catalog, username, out, only=args.campaign, root=Path(args.root))
+    if out.exists() and not out.is_dir():
+        return fail(f"--out {str(out)!r} is a file, not a folder")
+    try:
+        username = _bot_username(args)
+    except settings.ConfigError as exc:
+        return fail(str(exc))
+    try:
+        if payload is not None:
+            link = deep_link(username, payload)
+            png, svg = write_code(link, out, payload)
+            print(f"{link}\n  {png}\n  {svg}")
+            return 0
+        catalog = _catalog(Path(args.root))
+        if catalog is None:
+            return 1
+        outputs = campaign_outputs(catalog, username, out, only=args.campaign,
+                                   root=Path(args.root))
+    except OSError as exc:
+        return fail(f"cannot write to --out {str(out)!r}: {exc.strerror or exc}")
     if not outputs:
-        print("stay-safe: no such campaign in flows/campaigns.yaml", file=sys.stderr)
-        return 1
+        return fail(f"no campaign {args.campaign!r} in flows/campaigns.yaml" if args.campaign
+                    else "flows/campaigns.yaml has no campaigns", 1)
     for item in outputs:
         print(f"{item.link}\n  {item.png}\n  {item.svg}\n  {item.sheet}")
     return 0
@@ -220,14 +245,18 @@ def cmd_qr(args: argparse.Namespace) -> int:
 
 def cmd_stats(args: argparse.Namespace) -> int:
     import asyncio
-    import datetime as dt
+
+    from redis.exceptions import RedisError
 
     from bot.stats import RedisCounter, summary, to_csv
 
-    url = os.environ.get("REDIS_URL")
+    url = settings.value("REDIS_URL")
     if not url:
-        print("stay-safe: set REDIS_URL: the counts live in Redis", file=sys.stderr)
-        return 2
+        return fail("set REDIS_URL: the counts live in Redis")
+    try:
+        settings.check_redis_url(url)
+    except settings.ConfigError as exc:
+        return fail(str(exc))
 
     async def read():
         counter = RedisCounter.from_url(url)
@@ -236,10 +265,17 @@ def cmd_stats(args: argparse.Namespace) -> int:
         finally:
             await counter.close()
 
-    rows = asyncio.run(read())
+    try:
+        rows = asyncio.run(read())
+    except (RedisError, OSError) as exc:
+        return fail(f"cannot read the counts from REDIS_URL ({type(exc).__name__}): "
+                    "is Redis running?", 1)
     print(summary(rows, args.days))
     if args.csv:
-        Path(args.csv).write_text(to_csv(rows), encoding="utf-8")
+        try:
+            Path(args.csv).write_text(to_csv(rows), encoding="utf-8")
+        except OSError as exc:
+            return fail(f"cannot write {args.csv}: {exc.strerror or exc}")
         print(f"{len(rows)} row(s) written to {args.csv}")
     return 0
 
@@ -252,7 +288,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
     def ready(url: str) -> None:
         print(f"Stay Safe studio: open {url} in your browser (Ctrl-C to stop)", flush=True)
 
-    username = (args.username or os.environ.get("BOT_USERNAME") or "").lstrip("@") or None
+    username = (args.username or settings.value("BOT_USERNAME") or "").lstrip("@") or None
     try:
         asyncio.run(serve(Path(args.root), args.host, args.port, username, ready))
     except StudioError as exc:
@@ -364,11 +400,16 @@ def cmd_po_accept(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="stay-safe", description=__doc__)
+    parser = Parser(prog="stay-safe", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("run", help="run the Telegram bot (long polling); settings from the "
-                       "environment: BOT_TOKEN, REDIS_URL, BOT_API_URL, …")
+                       "environment: BOT_TOKEN, REDIS_URL, BOT_API_URL, …",
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       epilog="settings (environment variables; empty means the default):\n"
+                       + "\n".join(f"  {s.name:24} {s.help}"
+                                   + (f" (default {s.default})" if s.default else "")
+                                   for s in settings.SETTINGS))
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("validate", help="check all content and flows; exit 1 on any error")
@@ -402,7 +443,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("stats", help="anonymous counts per campaign (from REDIS_URL)")
     p.add_argument("--campaign", help="only this campaign")
-    p.add_argument("--days", type=int, default=30, help="how many days back (default 30)")
+    p.add_argument("--days", type=days, default=30, help="how many days back (default 30)")
     p.add_argument("--csv", help="also write day, campaign, event, count rows to this file")
     p.set_defaults(func=cmd_stats)
 

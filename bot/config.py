@@ -1,14 +1,59 @@
-"""Settings from the environment, checked once at start-up with one clear line per mistake."""
+"""Settings from the environment, checked once at start-up with one clear line per mistake.
+
+``SETTINGS`` names every variable the bot reads, with its default and a line of help: the
+code reads variables only through ``value``, and ``stay-safe run --help``, the README,
+``.env.example`` and docker-compose.yml are checked against it. An empty variable means its
+default, so a deployment can pass every variable through, set or not.
+"""
 
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-TOKEN_RE = re.compile(r"^[0-9]{3,20}:[A-Za-z0-9_-]{30,80}$")
-DEFAULT_SESSION_TTL_DAYS = 30
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str  # what an unset or empty variable means
+    help: str
+
+
+SETTINGS = (
+    Setting("BOT_TOKEN", "", "the bot's token from @BotFather (required; never logged)"),
+    Setting("REDIS_URL", "", "redis://host:6379/0 keeps sessions and campaign counts "
+            "(empty: in memory, lost on restart)"),
+    Setting("BOT_API_URL", "", "base URL of a Bot API server (empty: Telegram's own)"),
+    Setting("SESSION_TTL_DAYS", "30", "days without use after which a session is forgotten"),
+    Setting("CONTENT_DIR", "", "folder holding flows/ and content/ (empty: the project)"),
+    Setting("CONTENT_RELOAD_SECONDS", "5", "seconds between checks for edited content "
+            "(0: off)"),
+    Setting("ADMIN_IDS", "", "Telegram user ids allowed to use /stats, comma-separated"),
+    Setting("STATS_TTL_DAYS", "400", "days after which campaign counters expire"),
+    Setting("BOT_USERNAME", "", "the bot's @username, for `stay-safe qr` (empty: ask "
+            "Telegram with BOT_TOKEN)"),
+    Setting("LOG_LEVEL", "INFO", "DEBUG, INFO, WARNING or ERROR"),
+)
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+TOKEN_RE = re.compile(r"[0-9]{3,20}:[A-Za-z0-9_-]{30,80}")
+# Telegram usernames: 5-32 letters, digits and underscores, starting with a letter.
+USERNAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]{4,31}")
+# http(s)://[user@]host[:port][/path]: no query, fragment, spaces or braces (aiogram formats
+# the URL as a template), since the Bot API path is appended to it.
+API_URL_RE = re.compile(
+    r"(?i:https?)://(?:[^\s/?#@{}]+@)?"
+    r"(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])"
+    r"(?::(?P<port>[0-9]{1,5}))?"
+    r"(?:/[A-Za-z0-9._~%!$&'()*+,;=:@-]*)*")
+ADMIN_ID_RE = re.compile(r"[0-9]{1,20}")  # ASCII digits only: str.isdigit() accepts "²"
+NUMBER_RE = re.compile(r"[0-9]{1,9}(?:\.[0-9]{1,9})?")  # no inf, nan, 1e999 or 1_000
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+MAX_TTL_DAYS = 3650
+MAX_RELOAD_SECONDS = 86400
 
 
 class ConfigError(Exception):
@@ -26,9 +71,11 @@ class Config:
     admin_ids: frozenset[int] = frozenset()
     stats_ttl_days: int = 400
     bot_username: str | None = None
+    log_level: str = "INFO"
 
     def __repr__(self) -> str:  # the token is a secret: never print it
-        return (f"Config(api_url={self.api_url!r}, redis_url={_redact(self.redis_url)!r}, "
+        return (f"Config(api_url={_redact(self.api_url)!r}, "
+                f"redis_url={_redact(self.redis_url)!r}, "
                 f"session_ttl_seconds={self.session_ttl_seconds}, "
                 f"content_dir={str(self.content_dir)!r}, reload_seconds={self.reload_seconds})")
 
@@ -37,55 +84,105 @@ def _redact(url: str | None) -> str | None:
     return re.sub(r"//[^@/]*@", "//***@", url) if url else url
 
 
-def _number(env: dict[str, str], name: str, default: float) -> float:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
+def value(name: str, env: Mapping[str, str] | None = None) -> str:
+    """The variable ``name`` (one of SETTINGS) from ``env`` (default: the process's
+    environment), stripped; its default when unset or empty."""
+    setting = _BY_NAME[name]
+    return (os.environ if env is None else env).get(name, "").strip() or setting.default
+
+
+def _shown(raw: str) -> str:
+    return repr(raw if len(raw) <= 40 else raw[:40] + "…")
+
+
+def _number(env: Mapping[str, str], name: str, low: float, high: float,
+            whole: bool = False) -> float:
+    """A plain decimal number (no inf, nan or exponent) from ``low`` to ``high``."""
+    raw = value(name, env)
+    kind = "a whole number" if whole else "a number"
+    if (not (re.fullmatch(r"[0-9]{1,9}", raw) if whole else NUMBER_RE.fullmatch(raw))
+            or not low <= float(raw) <= high):
+        raise ConfigError(f"{name} must be {kind} from {low:g} to {high:g}, got {_shown(raw)}")
+    return float(raw)
+
+
+def check_username(raw: str, what: str = "BOT_USERNAME") -> str:
+    """A Telegram username without its @, or ConfigError: it goes into links and QR codes."""
+    name = raw.strip().removeprefix("@")
+    if not USERNAME_RE.fullmatch(name):
+        raise ConfigError(f"{what} must be a Telegram username (5-32 letters, digits or _, "
+                          f"starting with a letter), got {_shown(raw)}")
+    return name
+
+
+def check_redis_url(raw: str) -> str:
+    from redis.connection import parse_url
+
+    if not re.match(r"(redis|rediss|unix)://", raw):
+        raise ConfigError("REDIS_URL must start with redis://, rediss:// or unix://")
     try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
-    if value < 0:
-        raise ConfigError(f"{name} must not be negative, got {raw!r}")
-    return value
+        if re.search(r"\s", raw):
+            raise ValueError("it contains a space")
+        parse_url(raw)
+    except ValueError as exc:
+        raise ConfigError(f"REDIS_URL is not a usable Redis address: {exc}") from None
+    return raw
 
 
-def load_config(env: dict[str, str] | None = None, default_content: Path | None = None) -> Config:
-    env = dict(os.environ if env is None else env)
-    token = env.get("BOT_TOKEN", "").strip()
+def _api_url(env: Mapping[str, str]) -> str | None:
+    raw = value("BOT_API_URL", env).rstrip("/")
+    if not raw:
+        return None
+    match = API_URL_RE.fullmatch(raw)
+    if not match or not 0 < int(match["port"] or 80) <= 65535:
+        raise ConfigError("BOT_API_URL must be an http:// or https:// address such as "
+                          "http://localhost:8081 (a host, maybe a port and a path; no query), "
+                          f"got {_shown(_redact(raw))}")
+    return raw
+
+
+def _admin_ids(env: Mapping[str, str]) -> frozenset[int]:
+    ids = [part for part in re.split(r"[,\s]+", value("ADMIN_IDS", env)) if part]
+    if not all(ADMIN_ID_RE.fullmatch(part) for part in ids):
+        raise ConfigError("ADMIN_IDS must be Telegram user ids (numbers), separated by commas")
+    return frozenset(int(part) for part in ids)
+
+
+def log_level(env: Mapping[str, str]) -> str:
+    level = value("LOG_LEVEL", env).upper()
+    if level not in LOG_LEVELS:
+        raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, "
+                          f"got {_shown(level)}")
+    return level
+
+
+def load_config(env: Mapping[str, str] | None = None,
+                default_content: Path | None = None) -> Config:
+    env = os.environ if env is None else env
+    token = value("BOT_TOKEN", env)
     if not token:
         raise ConfigError("BOT_TOKEN is not set: get a token from @BotFather and set BOT_TOKEN")
-    if not TOKEN_RE.match(token):
+    if not TOKEN_RE.fullmatch(token):
         raise ConfigError("BOT_TOKEN does not look like a Telegram bot token "
                           "(expected digits, a colon and at least 30 letters, digits, _ or -)")
-    api_url = env.get("BOT_API_URL", "").strip().rstrip("/") or None
-    if api_url and not re.match(r"^https?://", api_url):
-        raise ConfigError(f"BOT_API_URL must start with http:// or https://, got {api_url!r}")
-    redis_url = env.get("REDIS_URL", "").strip() or None
-    if redis_url and not re.match(r"^(redis|rediss|unix)://", redis_url):
-        raise ConfigError("REDIS_URL must start with redis://, rediss:// or unix://")
-    ttl_days = _number(env, "SESSION_TTL_DAYS", DEFAULT_SESSION_TTL_DAYS)
-    if ttl_days <= 0:
-        raise ConfigError("SESSION_TTL_DAYS must be more than 0")
-    content = env.get("CONTENT_DIR", "").strip()
+    redis_url = value("REDIS_URL", env)
+    content = value("CONTENT_DIR", env)
     content_dir = Path(content) if content else (default_content or Path.cwd())
     if not (content_dir / "flows").is_dir():
         raise ConfigError(f"CONTENT_DIR {str(content_dir)!r} has no flows/ folder")
-    admins = env.get("ADMIN_IDS", "").replace(",", " ").split()
-    if not all(a.isdigit() for a in admins):
-        raise ConfigError("ADMIN_IDS must be Telegram user ids (numbers), separated by commas")
-    stats_days = _number(env, "STATS_TTL_DAYS", 400)
-    if stats_days < 1:
-        raise ConfigError("STATS_TTL_DAYS must be at least 1")
-    username = env.get("BOT_USERNAME", "").strip().lstrip("@") or None
+    ttl_days = _number(env, "SESSION_TTL_DAYS", 0, MAX_TTL_DAYS)
+    if ttl_days <= 0:
+        raise ConfigError("SESSION_TTL_DAYS must be more than 0")
+    username = value("BOT_USERNAME", env)
     return Config(
-        admin_ids=frozenset(int(a) for a in admins),
-        stats_ttl_days=int(stats_days),
-        bot_username=username,
         token=token,
-        api_url=api_url,
-        redis_url=redis_url,
+        api_url=_api_url(env),
+        redis_url=check_redis_url(redis_url) if redis_url else None,
         session_ttl_seconds=max(1, int(ttl_days * 86400)),
         content_dir=content_dir,
-        reload_seconds=_number(env, "CONTENT_RELOAD_SECONDS", 5.0),
+        reload_seconds=_number(env, "CONTENT_RELOAD_SECONDS", 0, MAX_RELOAD_SECONDS),
+        admin_ids=_admin_ids(env),
+        stats_ttl_days=int(_number(env, "STATS_TTL_DAYS", 1, MAX_TTL_DAYS, whole=True)),
+        bot_username=check_username(username) if username else None,
+        log_level=log_level(env),
     )

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import segno
 
+from bot.config import USERNAME_RE
 from bot.content.model import DEFAULT_VARIANT, Campaign, Catalog
 from bot.content.texts import Formatter, country_name
 
@@ -34,7 +35,11 @@ class Output:
 
 
 def deep_link(username: str, payload: str) -> str:
-    return f"https://t.me/{username.lstrip('@')}?start={payload}"
+    """The link a code opens; a username that is not one could smuggle another URL in."""
+    name = username.removeprefix("@")
+    if not USERNAME_RE.fullmatch(name):
+        raise ValueError(f"not a Telegram username: {username!r}")
+    return f"https://t.me/{name}?start={payload}"
 
 
 def make_code(link: str) -> segno.QRCode:

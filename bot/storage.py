@@ -262,12 +262,13 @@ class RedisStore:
     """
 
     def __init__(self, client, ttl_seconds: int, clock=time.monotonic,
-                 journal: EraseJournal | None = None, retry_seconds: float = REDIS_RETRY_SECONDS,
+                 journal: EraseJournal | None = None, retry_seconds: float | None = None,
                  cache_limit: int = CACHE_LIMIT, changed_limit: int = CHANGED_LIMIT):
         self.client = client
         self.ttl = ttl_seconds
         self.clock = clock
-        self.breaker = Breaker(retry_seconds, clock)
+        self.breaker = Breaker(REDIS_RETRY_SECONDS if retry_seconds is None else retry_seconds,
+                               clock)
         self.cache = MemoryStore(ttl_seconds, limit=cache_limit, clock=clock)
         self.changed = MemoryStore(ttl_seconds, limit=changed_limit, clock=clock)
         self.lost_changes = 0

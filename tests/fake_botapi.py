@@ -1,8 +1,9 @@
 """A small fake Telegram Bot API server for end-to-end tests, over real HTTP on 127.0.0.1.
 
 It serves ``getUpdates`` from a queue the test fills, records every call, can be told to fail
-(429, 5xx, an HTML error page, 403, 400), and checks every request against Telegram's limits:
-a request Telegram would refuse is recorded in ``violations`` so tests can assert there are none.
+(429, 5xx, an HTML error page, 403, 400, a redirect), and checks every request against
+Telegram's limits: a request Telegram would refuse is recorded in ``violations`` so tests can
+assert there are none.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ class FakeBotAPI:
     check_limits: bool = True  # off only in benchmarks, where it would slow the fake itself
     calls: list[Call] = field(default_factory=list)
     violations: list[str] = field(default_factory=list)
+    followed: list[str] = field(default_factory=list)  # methods whose redirect was followed
     faults: dict[str, list[tuple]] = field(default_factory=dict)
     _updates: list[dict] = field(default_factory=list)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
@@ -52,6 +54,7 @@ class FakeBotAPI:
     async def start(self) -> FakeBotAPI:
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_route("*", "/moved/bot{token}/{method}", self._moved)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -61,6 +64,7 @@ class FakeBotAPI:
         return self
 
     async def stop(self) -> None:
+        self._notify()  # ends a long poll at once instead of letting it run out
         if self._runner:
             await self._runner.cleanup()
 
@@ -91,6 +95,13 @@ class FakeBotAPI:
             result = await result
         return web.json_response({"ok": True, "result": result})
 
+    async def _moved(self, request: web.Request) -> web.StreamResponse:
+        """Where a redirect points: a client that follows it is recorded and sent round again
+        (a redirect loop, as a misconfigured proxy makes)."""
+        self.followed.append(request.match_info["method"])
+        self._notify()
+        raise web.HTTPFound(request.path)
+
     def _notify(self) -> None:
         self._changed.set()
         self._changed = asyncio.Event()
@@ -114,6 +125,10 @@ class FakeBotAPI:
             return _error(403, "Forbidden: bot was blocked by the user")
         if kind == "400":
             return _error(400, f"Bad Request: {args[0]}")
+        if kind == "redirect":  # args: the status (301, 302, 303, 307 or 308)
+            return web.Response(status=args[0], headers={
+                "Location": f"{self.url}/moved/bot{self.token}/{method}"},
+                text=f"Moved to {self.url}/moved/bot{self.token}/{method}")
         raise ValueError(kind)
 
     # ------------------------------------------------------------------ methods
@@ -187,8 +202,11 @@ class FakeBotAPI:
 
     def push_message(self, chat_id: int, text: str | None = None, *, user_id: int | None = None,
                      language_code: str | None = "uk", chat_type: str = "private",
-                     extra: dict | None = None) -> int:
-        user = {"id": user_id or chat_id, "is_bot": False, "first_name": "Test"}
+                     extra: dict | None = None, first_name: str = "Test",
+                     username: str | None = None) -> int:
+        user = {"id": user_id or chat_id, "is_bot": False, "first_name": first_name}
+        if username:
+            user["username"] = username
         if language_code:
             user["language_code"] = language_code
         message = {"message_id": next(self._message_ids), "date": int(time.time()),
@@ -203,9 +221,12 @@ class FakeBotAPI:
 
     def push_callback(self, chat_id: int, data: str, *, message_id: int = 1,
                       user_id: int | None = None, language_code: str = "uk",
-                      chat_type: str = "private") -> int:
-        user = {"id": user_id or chat_id, "is_bot": False, "first_name": "Test",
+                      chat_type: str = "private", first_name: str = "Test",
+                      username: str | None = None) -> int:
+        user = {"id": user_id or chat_id, "is_bot": False, "first_name": first_name,
                 "language_code": language_code}
+        if username:
+            user["username"] = username
         message = {"message_id": message_id, "date": int(time.time()),
                    "chat": {"id": chat_id, "type": chat_type}, "from": BOT_USER, "text": "…"}
         return self.push({"callback_query": {"id": str(next(self._ids)), "from": user,

@@ -1,15 +1,27 @@
-"""The commands editors type, run as real processes."""
+"""The commands editors and operators type: as real processes where the process itself matters
+(signals, the environment, asking Telegram), called in-process otherwise."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import csv
+import datetime as dt
+import io
 import os
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
+import pytest
+import redis
+
+from bot.cli import main
+from bot.config import SETTINGS
 from tests.conftest import PROJECT
+from tests.redis_server import free_port
 
 
 def run(*args: str, stdin: str = "", cwd: Path = PROJECT) -> subprocess.CompletedProcess:
@@ -82,29 +94,232 @@ def test_run_with_a_malformed_token_does_not_echo_it(tmp_path: Path):
     assert len(result.stderr.splitlines()) == 1 and "secret-but-wrong" not in result.stderr
 
 
-async def test_stay_safe_run_answers_over_http_and_stops_on_sigterm(redis_url):
+async def test_stay_safe_run_answers_refuses_redirects_never_logs_the_token_and_stops(
+        redis_url):
+    """The real process at DEBUG, every logger writing to stderr, against a Bot API that
+    redirects (as a misconfigured proxy does): no redirect is followed, the token is written
+    nowhere, the bot keeps answering, and SIGTERM stops it cleanly."""
     from tests.fake_botapi import FakeBotAPI
     from tests.test_telegram_e2e import TOKEN
 
     api = await FakeBotAPI(TOKEN).start()
+    api.faults["getUpdates"] = [("redirect", 302)]
+    api.faults["sendMessage"] = [("redirect", 307), ("redirect", 302)]  # answer and apology
     env = {**os.environ, "BOT_TOKEN": TOKEN, "BOT_API_URL": api.url, "REDIS_URL": redis_url,
-           "CONTENT_RELOAD_SECONDS": "0"}
+           "CONTENT_RELOAD_SECONDS": "0", "LOG_LEVEL": "DEBUG"}
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot.cli", "run", env=env, cwd=PROJECT,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     try:
         await api.wait_call("setMyCommands", 4, timeout=30)
         api.push_message(31, "/start en-PL")
-        (shown,) = await api.wait_sent(1, 31)
+        await api.wait_call("sendMessage", 2)
+        api.push_message(32, "/start en-PL")
+        (shown,) = await api.wait_sent(1, 32)
         assert "Main menu" in shown.params["text"]
         process.send_signal(signal.SIGTERM)
-        _, stderr = await asyncio.wait_for(process.communicate(), timeout=20)
-        assert process.returncode == 0, stderr.decode()
-        assert "connected to Telegram as @staysafe_test_bot" in stderr.decode()
-        assert TOKEN not in stderr.decode()
+        stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=20)
     finally:
         if process.returncode is None:
             process.kill()
             await process.wait()
         await api.stop()
+    output = (stdout + stderr).decode()
+    assert process.returncode == 0, output
+    assert "connected to Telegram as @staysafe_test_bot" in output
+    assert "Bot API server redirects - HTTP 302, not followed" in output  # from getUpdates
+    assert "Bot API server redirects - HTTP 307, not followed" in output  # from sendMessage
+    assert api.followed == []
+    assert TOKEN not in output and TOKEN.partition(":")[2] not in output
     assert api.violations == []
+
+
+@pytest.fixture
+def clean_env(monkeypatch):
+    """No setting from the machine running the tests leaks into a command."""
+    for setting in SETTINGS:
+        monkeypatch.delenv(setting.name, raising=False)
+    return monkeypatch
+
+
+def status_of(argv: list[str]) -> int:
+    """``main``'s exit status, also when argparse refuses the arguments (it exits)."""
+    try:
+        return main(argv)
+    except SystemExit as exc:
+        return exc.code
+
+
+def one_line_error(capsys) -> str:
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and err.startswith("stay-safe"), err
+    return err
+
+
+@pytest.mark.parametrize(("env", "says"), [
+    ({"SESSION_TTL_DAYS": "inf"}, "SESSION_TTL_DAYS must be a number"),
+    ({"SESSION_TTL_DAYS": "nan"}, "SESSION_TTL_DAYS must be a number"),
+    ({"CONTENT_RELOAD_SECONDS": "nan"}, "CONTENT_RELOAD_SECONDS must be a number"),
+    ({"ADMIN_IDS": "²"}, "ADMIN_IDS must be Telegram user ids"),
+    ({"BOT_API_URL": "http://exa mple"}, "BOT_API_URL must be an http:// or https:// address"),
+    ({"BOT_USERNAME": "https://evil.example/x"}, "BOT_USERNAME must be a Telegram username"),
+    ({"LOG_LEVEL": "loud"}, "LOG_LEVEL must be one of"),
+])
+def test_run_refuses_a_malformed_setting_in_one_line(clean_env, capsys, env, says):
+    async def started(*args, **kwargs):
+        raise AssertionError("the bot started with a malformed setting")
+
+    clean_env.setattr("bot.telegram.app.run_bot", started)
+    clean_env.setenv("BOT_TOKEN", "123456789:TEST_token_abcdefghijklmnopqrstuvwxyz_0123")
+    for name, raw in env.items():
+        clean_env.setenv(name, raw)
+    assert main(["run"]) == 2
+    assert says in one_line_error(capsys)
+
+
+@pytest.mark.parametrize(("args", "status", "says"), [
+    (["--payload", "work\n"], 2, "a payload is at most 64 characters"),
+    (["--payload", "uk-PL-"], 2, "a payload is at most 64 characters"),
+    (["--username", "t.me/evil?start=x#"], 2, "--username must be a Telegram username"),
+    (["--username", "ab"], 2, "--username must be a Telegram username"),
+    (["--out", "{file}"], 2, "is a file, not a folder"),
+    (["--out", "{file}/codes"], 2, "cannot write to --out"),
+    (["--campaign", "nowhere"], 1, "no campaign 'nowhere' in flows/campaigns.yaml"),
+])
+def test_qr_refuses_bad_input_in_one_line(clean_env, capsys, tmp_path, args, status, says):
+    (tmp_path / "file").write_text("not a folder")
+    args = [a.format(file=tmp_path / "file") for a in args]
+    defaults = {"--username": "staysafe_bot", "--out": str(tmp_path / "qr")}
+    for option, default in defaults.items():
+        if option not in args:
+            args += [option, default]
+    assert main(["qr", *args]) == status
+    assert says in one_line_error(capsys)
+    assert not (tmp_path / "qr").exists()
+
+
+def test_qr_checks_the_username_from_the_environment_too(clean_env, capsys, tmp_path):
+    clean_env.setenv("BOT_USERNAME", "evil.example/?start=")
+    assert main(["qr", "--payload", "uk", "--out", str(tmp_path)]) == 2
+    assert "BOT_USERNAME must be a Telegram username" in one_line_error(capsys)
+
+
+def test_qr_for_one_campaign_writes_only_its_files(clean_env, capsys, tmp_path):
+    assert main(["qr", "--username", "@staysafe_bot", "--campaign", "plwork",
+                 "--out", str(tmp_path)]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plwork.html", "plwork.png",
+                                                          "plwork.svg"]
+    assert capsys.readouterr().out.startswith("https://t.me/staysafe_bot?start=plwork\n")
+
+
+@contextlib.contextmanager
+def fake_api_in_a_thread():
+    """The fake Bot API on its own event loop, for commands that run their own (asyncio.run)."""
+    from tests.fake_botapi import FakeBotAPI
+    from tests.test_telegram_e2e import TOKEN
+
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    api = asyncio.run_coroutine_threadsafe(FakeBotAPI(TOKEN).start(), loop).result(10)
+    try:
+        yield api
+    finally:
+        asyncio.run_coroutine_threadsafe(api.stop(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        loop.close()
+
+
+def test_qr_asks_telegram_for_the_username_when_none_is_given(clean_env, capsys, tmp_path):
+    from tests.fake_botapi import BOT_USER
+
+    with fake_api_in_a_thread() as api:
+        clean_env.setenv("BOT_TOKEN", api.token)
+        clean_env.setenv("BOT_API_URL", api.url)
+        assert main(["qr", "--payload", "uk-PL", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"https://t.me/{BOT_USER['username']}?start=uk-PL\n")
+    assert [c.method for c in api.calls] == ["getMe"]
+
+
+def test_qr_says_in_one_line_when_telegram_refuses_the_token(clean_env, capsys, tmp_path):
+    with fake_api_in_a_thread() as api:
+        clean_env.setenv("BOT_TOKEN", "987654321:" + "x" * 35)
+        clean_env.setenv("BOT_API_URL", api.url)
+        assert main(["qr", "--payload", "uk-PL", "--out", str(tmp_path)]) == 2
+    assert "Telegram does not accept BOT_TOKEN (401)" in one_line_error(capsys)
+
+
+@pytest.fixture
+def counts(redis_url):
+    """Counts as the bot keeps them: one hash per campaign and day."""
+    client = redis.Redis.from_url(redis_url)
+    client.flushdb()
+    today = dt.datetime.now(dt.UTC).date()
+    for day, campaign, fields in [
+        (today, "plwork", {"start": 5, "helplines": 2, "lang_uk": 4, "lang_ru": 1}),
+        (today - dt.timedelta(days=3), "plwork", {"start": 1, "quiz_done": 1, "lang_uk": 1}),
+        (today, "desos", {"start": 3, "helplines": 3, "lang_ru": 3}),
+        (today - dt.timedelta(days=45), "desos", {"start": 100}),  # older than 30 days
+    ]:
+        client.hset(f"ss:c:{campaign}:{day.isoformat()}", mapping=fields)
+    yield today
+    client.flushdb()
+    client.close()
+
+
+def test_stats_prints_each_campaigns_counts(clean_env, capsys, redis_url, counts):
+    clean_env.setenv("REDIS_URL", redis_url)
+    assert main(["stats"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "Campaigns, last 30 day(s)"
+    rows = {line.split()[0]: line.split()[1:4] for line in lines[2:]}
+    assert rows == {"desos": ["3", "3", "0"], "plwork": ["6", "2", "1"]}
+    assert main(["stats", "--days", "60", "--campaign", "desos"]) == 0
+    assert capsys.readouterr().out.splitlines()[2].split()[:4] == ["desos", "103", "3", "0"]
+
+
+def test_stats_writes_every_row_to_the_csv(clean_env, capsys, redis_url, counts, tmp_path):
+    clean_env.setenv("REDIS_URL", redis_url)
+    target = tmp_path / "counts.csv"
+    assert main(["stats", "--campaign", "plwork", "--csv", str(target)]) == 0
+    assert "7 row(s) written to" in capsys.readouterr().out
+    rows = list(csv.reader(io.StringIO(target.read_text(encoding="utf-8"))))
+    old = (counts - dt.timedelta(days=3)).isoformat()
+    today = counts.isoformat()
+    assert rows[0] == ["day", "campaign", "event", "count"]
+    assert sorted(rows[1:]) == sorted([
+        [old, "plwork", "start", "1"], [old, "plwork", "quiz_done", "1"],
+        [old, "plwork", "lang_uk", "1"], [today, "plwork", "start", "5"],
+        [today, "plwork", "helplines", "2"], [today, "plwork", "lang_uk", "4"],
+        [today, "plwork", "lang_ru", "1"]])
+
+
+@pytest.mark.parametrize(("args", "env", "status", "says"), [
+    (["--days", "99999999999"], {}, 2, "argument --days: must be a whole number of days"),
+    (["--days", "0"], {}, 2, "argument --days: must be a whole number of days from 1"),
+    (["--days=-5"], {}, 2, "argument --days: must be a whole number of days"),
+    (["--days", "³"], {}, 2, "argument --days: must be a whole number of days"),
+    ([], {"REDIS_URL": ""}, 2, "set REDIS_URL"),
+    ([], {"REDIS_URL": "redis://redis:port"}, 2, "REDIS_URL is not a usable Redis address"),
+    ([], {"REDIS_URL": "redis://127.0.0.1:{free}/0"}, 1, "cannot read the counts from "
+     "REDIS_URL (ConnectionError): is Redis running?"),
+    (["--csv", "{folder}"], {}, 2, "cannot write"),
+])
+def test_stats_refuses_bad_input_in_one_line(clean_env, capsys, redis_url, tmp_path, args, env,
+                                             status, says):
+    clean_env.setenv("REDIS_URL", redis_url)
+    for name, raw in env.items():
+        clean_env.setenv(name, raw.format(free=free_port()))
+    assert status_of(["stats", *(a.format(folder=tmp_path) for a in args)]) == status
+    assert says in one_line_error(capsys)
+
+
+def test_report_writes_the_file(capsys, tmp_path):
+    target = tmp_path / "content.md"
+    assert main(["report", "--output", str(target)]) == 0
+    assert target.read_text(encoding="utf-8") == (
+        PROJECT / "docs" / "content.md").read_text(encoding="utf-8")
+    assert main(["report", "--output", str(tmp_path)]) == 2
+    assert f"cannot write {tmp_path}" in one_line_error(capsys)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from importlib import resources
@@ -9,7 +10,10 @@ from importlib import resources
 import jsonschema
 import yaml
 
+from bot.config import SETTINGS, load_config
 from tests.conftest import PROJECT
+
+NAMES = {s.name for s in SETTINGS}
 
 
 def compose_schema() -> dict:
@@ -47,12 +51,50 @@ def test_dockerfile_runs_the_bot_as_documented():
         assert re.search(rf"^COPY {folder} ", dockerfile, re.M)
 
 
+def test_settings_names_every_variable_the_code_reads():
+    """SETTINGS is complete: start-up reads each of its variables, and no module but
+    bot/config.py touches the environment (the rest asks ``config.value``)."""
+
+    class Recording(dict):
+        def get(self, key, default=None):
+            read.add(key)
+            return super().get(key, default)
+
+    read: set[str] = set()
+    load_config(Recording(BOT_TOKEN="123456789:" + "a" * 35, CONTENT_DIR=str(PROJECT)))
+    assert read == NAMES
+    for path in sorted((PROJECT / "bot").rglob("*.py")):
+        if path.name == "config.py":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        touches = [node.lineno for node in ast.walk(tree)
+                   if (isinstance(node, ast.Attribute) and node.attr in ("environ", "getenv"))
+                   or (isinstance(node, ast.Name) and node.id in ("environ", "getenv"))]
+        assert not touches, f"{path.relative_to(PROJECT)}:{touches[0]} reads the environment"
+
+
+def test_compose_passes_every_setting_to_the_bot():
+    compose = yaml.safe_load((PROJECT / "docker-compose.yml").read_text(encoding="utf-8"))
+    environment = compose["services"]["bot"]["environment"]
+    assert set(environment) == NAMES
+    # Fixed inside the container: its own Redis and the content mounted under /app.
+    assert environment["REDIS_URL"] == "redis://redis:6379/0"
+    assert environment["CONTENT_DIR"] == "/app"
+    for name in NAMES - {"REDIS_URL", "CONTENT_DIR", "BOT_TOKEN"}:
+        # Unset in .env means empty in the container, which the bot reads as its default.
+        assert environment[name] == f"${{{name}:-}}", name
+    assert environment["BOT_TOKEN"].startswith("${BOT_TOKEN:?")
+
+
+def test_an_empty_setting_means_its_default():
+    token = {"BOT_TOKEN": "123456789:" + "a" * 35, "CONTENT_DIR": str(PROJECT)}
+    empty = {name: "" for name in NAMES - set(token)}
+    assert load_config({**token, **empty}) == load_config(token)
+
+
 def test_every_setting_is_documented_in_readme_and_env_example():
     readme = (PROJECT / "README.md").read_text(encoding="utf-8")
     example = (PROJECT / ".env.example").read_text(encoding="utf-8")
-    config = (PROJECT / "bot" / "config.py").read_text(encoding="utf-8")
-    names = set(re.findall(r'"([A-Z][A-Z_]+)"', config)) | {"LOG_LEVEL"}
-    assert names >= {"BOT_TOKEN", "BOT_API_URL", "REDIS_URL", "SESSION_TTL_DAYS"}
-    for name in names:
-        assert f"`{name}`" in readme, name
-        assert re.search(rf"^#?\s*{name}=", example, re.M), name
+    table = set(re.findall(r"^\| `([A-Z][A-Z0-9_]+)` \|", readme, re.M))
+    assert table == NAMES
+    assert set(re.findall(r"^([A-Z][A-Z0-9_]+)=", example, re.M)) == NAMES

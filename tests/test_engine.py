@@ -293,3 +293,12 @@ def test_a_new_person_asking_for_help_gets_the_helplines_before_any_question(
     # They were not asked, so the language is still theirs to choose.
     assert reply.session.lang is None
     assert actions(shipped_engine.step(reply.session, Tap("h")))[:3] == ["l:uk", "l:ru", "l:en"]
+
+
+def test_choosing_a_language_at_the_picker_asks_the_country_whatever_the_app_language(
+        base_engine):
+    """Regression: the app's language was applied before the tap, so the choice looked like a
+    change of language and the country question was skipped."""
+    picker = base_engine.step(None, Start())
+    reply = base_engine.step(picker.session, Tap("l:ru"), lang_hint="uk")
+    assert reply.session.lang == "ru" and "[ru] Country" in text_of(reply)

@@ -16,7 +16,7 @@ from bot.cli import main
 from bot.content.loader import load_catalog
 from bot.content.texts import country_name
 from bot.engine.payload import MAX_PAYLOAD
-from bot.qr import BORDER, campaign_outputs, make_code
+from bot.qr import BORDER, campaign_outputs, deep_link, make_code
 from tests.conftest import PROJECT
 
 CATALOG, _ = load_catalog(PROJECT)
@@ -158,3 +158,11 @@ def test_a_wrong_logo_is_a_clear_error(base_copy, logo, message):
         f"  logo: {logo}\n")
     _, problems = load_catalog(base_copy)
     assert [p.message for p in problems] == [f"campaign 'ngo': {message}"]
+
+
+@pytest.mark.parametrize("username", ["evil.example/x?a=", "t.me/evil#", "ab", "_staysafe_bot",
+                                      "staysafe bot", "staysafe_bot\n"])
+def test_a_link_carries_nothing_but_a_telegram_username(username):
+    with pytest.raises(ValueError, match="not a Telegram username"):
+        deep_link(username, "uk")
+    assert deep_link("@StaySafe_bot", "uk") == "https://t.me/StaySafe_bot?start=uk"

@@ -94,7 +94,9 @@ class Engine:
         """Handle one event. ``lang_hint`` is the user's app language, used only for new people."""
         before = self._reconciled(session or Session())
         session = before
-        if session.lang not in self.settings.languages:
+        choosing = isinstance(event, Tap) and event.data.startswith("l:")
+        if session.lang not in self.settings.languages and not choosing:
+            # The app's language stands in only until the person chooses one.
             session = session.evolve(lang=self._hinted(lang_hint))
         if isinstance(event, Start):
             reply = self._start(session, parse_payload(event.payload, self.catalog))

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.exceptions import ClientDecodeError, TelegramAPIError, TelegramUnauthorizedError
+from aiogram.exceptions import (
+    AiogramError,
+    ClientDecodeError,
+    TelegramAPIError,
+    TelegramUnauthorizedError,
+)
 from aiogram.methods import AnswerCallbackQuery, EditMessageText, GetMe, GetUpdates, SendMessage
 from aiogram.methods.base import Response
 from aiogram.types import User
@@ -24,6 +27,7 @@ from bot.storage import MemoryStore, RedisStore, SessionStore
 from bot.telegram.handlers import register
 from bot.telegram.profile import set_profile
 from bot.telegram.retry import RetryMiddleware
+from bot.telegram.session import NoRedirectSession
 
 log = logging.getLogger("stay_safe")
 
@@ -43,10 +47,10 @@ class StartupError(Exception):
     """Start-up cannot go on; the message says why in one line."""
 
 
-def build_bot(config: Config) -> Bot:
+def build_bot(config: Config, sleep=asyncio.sleep) -> Bot:
     api = TelegramAPIServer.from_base(config.api_url) if config.api_url else None
-    session = AiohttpSession(api=api) if api else AiohttpSession()
-    session.middleware(RetryMiddleware())
+    session = NoRedirectSession(api=api) if api else NoRedirectSession()
+    session.middleware(RetryMiddleware(sleep=sleep))
     return Bot(config.token, session=session,
                default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
@@ -60,7 +64,19 @@ def build_store(config: Config) -> SessionStore:
     return MemoryStore(config.session_ttl_seconds)
 
 
-async def wait_for_telegram(bot: Bot, stop: asyncio.Event) -> User | None:
+async def pause(seconds: float, stop: asyncio.Event, sleep=asyncio.sleep) -> None:
+    """``sleep(seconds)``, cut short when ``stop`` is set."""
+    sleeping = asyncio.ensure_future(sleep(seconds))
+    stopping = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({sleeping, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        sleeping.cancel()
+        stopping.cancel()
+        await asyncio.gather(sleeping, stopping, return_exceptions=True)
+
+
+async def wait_for_telegram(bot: Bot, stop: asyncio.Event, sleep=asyncio.sleep) -> User | None:
     """``getMe`` until it answers: Telegram (or the network) may be down at start-up."""
     delay = GET_ME_FIRST_DELAY
     while not stop.is_set():
@@ -72,15 +88,31 @@ async def wait_for_telegram(bot: Bot, stop: asyncio.Event) -> User | None:
         except (TimeoutError, TelegramAPIError, ClientDecodeError, OSError) as exc:
             log.warning("Telegram is not reachable yet (%s); retrying in %.0f s",
                         type(exc).__name__, delay)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=delay)
+            await pause(delay, stop, sleep)
             delay = min(delay * 2, GET_ME_MAX_DELAY)
     return None
 
 
+async def ask_username(config: Config) -> str:
+    """The bot's @username from Telegram (``getMe``), for a command that needs it once."""
+    bot = build_bot(config)
+    try:
+        return (await bot.get_me()).username or ""
+    except TelegramUnauthorizedError:
+        raise StartupError("Telegram does not accept BOT_TOKEN (401): check the token") from None
+    except (AiogramError, OSError) as exc:
+        raise StartupError(f"could not ask Telegram for the bot's username "
+                           f"({type(exc).__name__})") from None
+    finally:
+        await bot.session.close()
+
+
 async def run_bot(config: Config, stop: asyncio.Event | None = None,
-                  handle_signals: bool = True) -> None:
-    """Run until ``stop`` is set (or a signal arrives when ``handle_signals``)."""
+                  handle_signals: bool = True, sleep=asyncio.sleep) -> None:
+    """Run until ``stop`` is set (or a signal arrives when ``handle_signals``).
+
+    ``sleep`` is every wait before a retry (Bot API calls, start-up): tests pass a fake one.
+    """
     stop = stop or asyncio.Event()
     engine, fatal, gaps = await asyncio.to_thread(load_checked, config.content_dir)
     if engine is None:
@@ -93,12 +125,12 @@ async def run_bot(config: Config, stop: asyncio.Event | None = None,
     counter = (RedisCounter.from_url(config.redis_url, config.stats_ttl_days)
                if config.redis_url else MemoryCounter())
     conversations = Conversations(engine, store, counter)
-    bot = build_bot(config)
+    bot = build_bot(config, sleep)
     # Sessions live in our own store, so aiogram's FSM (a context per update) is not needed.
     dispatcher = register(Dispatcher(disable_fsm=True), conversations, config.admin_ids)
     tasks: list[asyncio.Task] = []
     try:
-        me = await wait_for_telegram(bot, stop)
+        me = await wait_for_telegram(bot, stop, sleep)
         if me is None:
             return
         log.info("connected to Telegram as @%s; %d screens in %s", me.username,

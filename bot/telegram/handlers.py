@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import html
 import logging
@@ -12,6 +13,7 @@ from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import CallbackQuery, LinkPreviewOptions
 from aiogram.types import Message as TgMessage
 
+from bot.content.html import utf16_length
 from bot.conversations import Conversations
 from bot.engine.events import Command, Event, Other, Start, Tap, Text
 from bot.engine.output import Message
@@ -22,6 +24,9 @@ log = logging.getLogger("stay_safe.telegram")
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 STATS_DAYS = 30  # what /stats shows
+STATS_CHUNK = 4000  # table characters per message: Telegram refuses texts over 4096
+STATS_PRIVATE_ONLY = "/stats answers only in a private chat with the bot."
+SPINNER_TIMEOUT = 10.0  # seconds a button's spinner answer may take, beside the screen
 HARMLESS = ("message is not modified", "query is too old", "query id is invalid")
 # Shown only if the engine itself fails: no content is needed to say it.
 APOLOGY = ("Вибачте, сталася помилка. Надішліть /start.\n"
@@ -80,7 +85,11 @@ def register(router: Router, conversations: Conversations,
         user = message.from_user
         private = message.chat.type == ChatType.PRIVATE
         if event == Command("stats") and user and user.id in admin_ids:
-            await _send_stats(bot, message.chat.id, conversations)
+            async with _answering(bot, message.chat.id, "/stats"):
+                if private:
+                    await _send_stats(bot, message.chat.id, conversations)
+                else:  # the table is for the admin, not for everyone in the group
+                    await bot.send_message(message.chat.id, STATS_PRIVATE_ONLY, parse_mode=None)
             return  # anybody else gets the engine's answer to an unknown command
         key = session_key(message.chat.id, user.id if user else None, private)
         async with _answering(bot, message.chat.id, f"a {type(event).__name__}"):
@@ -90,25 +99,44 @@ def register(router: Router, conversations: Conversations,
 
     @router.callback_query()
     async def on_callback(query: CallbackQuery, bot: Bot) -> None:
+        spinner = asyncio.create_task(_stop_spinner(query))
         try:
-            await query.answer()  # stop the button's spinner at once
-        except TelegramBadRequest as exc:
-            if not _harmless(exc):
-                log.warning("could not answer a button tap: %s", exc.message)
-        user = query.from_user
-        shown = query.message if isinstance(query.message, TgMessage) else None
-        chat_id = shown.chat.id if shown else user.id
-        private = shown is None or shown.chat.type == ChatType.PRIVATE
-        key = session_key(chat_id, user.id, private)
-        async with _answering(bot, chat_id, "a button tap"):
-            reply = await conversations.handle(key, Tap(query.data or ""), user.language_code)
-            first, *rest = reply.messages
-            if not await _edit(shown, first):
-                await send(bot, chat_id, first)
-            for item in rest:
-                await send(bot, chat_id, item)
+            await _show_tapped(query, bot, conversations)
+        finally:
+            await spinner
 
     return router
+
+
+async def _show_tapped(query: CallbackQuery, bot: Bot, conversations: Conversations) -> None:
+    """The screen a tap leads to: in place of the tapped message, or as a new one."""
+    user = query.from_user
+    shown = query.message if isinstance(query.message, TgMessage) else None
+    chat_id = shown.chat.id if shown else user.id
+    private = shown is None or shown.chat.type == ChatType.PRIVATE
+    key = session_key(chat_id, user.id, private)
+    async with _answering(bot, chat_id, "a button tap"):
+        reply = await conversations.handle(key, Tap(query.data or ""), user.language_code)
+        first, *rest = reply.messages
+        if not await _edit(shown, first):
+            await send(bot, chat_id, first)
+        for item in rest:
+            await send(bot, chat_id, item)
+
+
+async def _stop_spinner(query: CallbackQuery) -> None:
+    """Answer the tap so its button stops spinning: best effort, beside the screen.
+
+    Never retried (RetryMiddleware skips it) and bounded in time: a failing or slow answer
+    costs the person a spinning button for a moment, never the screen.
+    """
+    try:
+        await asyncio.wait_for(query.answer(), timeout=SPINNER_TIMEOUT)
+    except TelegramBadRequest as exc:
+        if not _harmless(exc):
+            log.warning("could not answer a button tap: %s", exc.message)
+    except Exception as exc:
+        log.warning("could not answer a button tap (%s)", type(exc).__name__)
 
 
 @contextlib.asynccontextmanager
@@ -146,7 +174,22 @@ async def _send_stats(bot: Bot, chat_id: int, conversations: Conversations) -> N
     if conversations.counter is None:
         return
     rows = await conversations.counter.rows(conversations.today(), STATS_DAYS)
-    await bot.send_message(chat_id, f"<pre>{html.escape(summary(rows, STATS_DAYS))}</pre>")
+    for part in split_lines(summary(rows, STATS_DAYS), STATS_CHUNK):
+        await bot.send_message(chat_id, f"<pre>{html.escape(part)}</pre>")
+
+
+def split_lines(text: str, limit: int) -> list[str]:
+    """``text`` in parts of at most ``limit`` UTF-16 units, cut between lines."""
+    parts: list[list[str]] = [[]]
+    size = 0
+    for line in text.split("\n"):
+        length = utf16_length(line) + 1
+        if parts[-1] and size + length > limit:
+            parts.append([])
+            size = 0
+        parts[-1].append(line)
+        size += length
+    return ["\n".join(part) for part in parts]
 
 
 async def _apologise(bot: Bot, chat_id: int) -> None:

@@ -1,0 +1,1 @@
+"""Operational concerns of the running bot (logging; later metrics and health)."""

@@ -1,0 +1,71 @@
+"""Settings: each mistake stops start-up with one line that names it, never a silent default."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.config import ConfigError, load_config
+from tests.conftest import PROJECT
+
+TOKEN = "123456789:TEST_token_abcdefghijklmnopqrstuvwxyz_0123"
+
+
+def config(**env: str):
+    return load_config({"BOT_TOKEN": TOKEN, "CONTENT_DIR": str(PROJECT), **env})
+
+
+@pytest.mark.parametrize(("name", "raw", "says"), [
+    ("SESSION_TTL_DAYS", "inf", "SESSION_TTL_DAYS must be a number from 0 to 3650"),
+    ("SESSION_TTL_DAYS", "nan", "SESSION_TTL_DAYS must be a number"),
+    ("SESSION_TTL_DAYS", "1e999", "SESSION_TTL_DAYS must be a number"),
+    ("SESSION_TTL_DAYS", "0", "SESSION_TTL_DAYS must be more than 0"),
+    ("SESSION_TTL_DAYS", "-3", "SESSION_TTL_DAYS must be a number"),
+    ("SESSION_TTL_DAYS", "99999", "SESSION_TTL_DAYS must be a number from 0 to 3650"),
+    ("CONTENT_RELOAD_SECONDS", "nan", "CONTENT_RELOAD_SECONDS must be a number from 0"),
+    ("CONTENT_RELOAD_SECONDS", "1_000", "CONTENT_RELOAD_SECONDS must be a number"),
+    ("STATS_TTL_DAYS", "0", "STATS_TTL_DAYS must be a whole number from 1 to 3650"),
+    ("STATS_TTL_DAYS", "1.5", "STATS_TTL_DAYS must be a whole number"),
+    ("STATS_TTL_DAYS", "٣", "STATS_TTL_DAYS must be a whole number"),  # an Arabic-Indic 3
+    ("ADMIN_IDS", "²", "ADMIN_IDS must be Telegram user ids"),
+    ("ADMIN_IDS", "5001, x", "ADMIN_IDS must be Telegram user ids"),
+    ("BOT_API_URL", "http://", "BOT_API_URL must be an http:// or https:// address"),
+    ("BOT_API_URL", "http://exa mple", "BOT_API_URL must be"),
+    ("BOT_API_URL", "ftp://x", "BOT_API_URL must be"),
+    ("BOT_API_URL", "localhost:8081", "BOT_API_URL must be"),
+    ("BOT_API_URL", "http://x/?proxy=1", "BOT_API_URL must be"),
+    ("BOT_API_URL", "http://x/#top", "BOT_API_URL must be"),
+    ("BOT_API_URL", "http://x:99999", "BOT_API_URL must be"),
+    ("BOT_API_URL", "http://x/{token}", "BOT_API_URL must be"),
+    ("REDIS_URL", "http://redis", "REDIS_URL must start with redis://"),
+    ("REDIS_URL", "redis://redis:port", "REDIS_URL is not a usable Redis address"),
+    ("REDIS_URL", "redis://re dis:6379", "REDIS_URL is not a usable Redis address"),
+    ("BOT_USERNAME", "https://evil.example/x", "BOT_USERNAME must be a Telegram username"),
+    ("BOT_USERNAME", "ab", "BOT_USERNAME must be a Telegram username"),
+    ("BOT_USERNAME", "1staysafe_bot", "BOT_USERNAME must be a Telegram username"),
+    ("LOG_LEVEL", "verbose", "LOG_LEVEL must be one of DEBUG, INFO"),
+    ("BOT_TOKEN", "123:short", "BOT_TOKEN does not look like a Telegram bot token"),
+])
+def test_a_malformed_setting_is_named_in_one_line(name, raw, says):
+    with pytest.raises(ConfigError) as error:
+        config(**{name: raw})
+    assert str(error.value).startswith(says)
+    assert "\n" not in str(error.value)
+
+
+def test_good_settings_are_read_as_written():
+    loaded = config(SESSION_TTL_DAYS="0.5", CONTENT_RELOAD_SECONDS="0", ADMIN_IDS="5001, 5002",
+                    STATS_TTL_DAYS="30", BOT_API_URL="https://bot-api.example.org:8443/tg/",
+                    REDIS_URL="redis://redis:6379/0", BOT_USERNAME="@StaySafe_bot",
+                    LOG_LEVEL="debug")
+    assert loaded.session_ttl_seconds == 43200 and loaded.reload_seconds == 0
+    assert loaded.admin_ids == {5001, 5002} and loaded.stats_ttl_days == 30
+    assert loaded.api_url == "https://bot-api.example.org:8443/tg"
+    assert loaded.bot_username == "StaySafe_bot" and loaded.log_level == "DEBUG"
+    assert config(BOT_API_URL="http://[::1]:8081").api_url == "http://[::1]:8081"
+
+
+def test_the_token_is_never_in_the_repr_nor_a_password_in_a_url():
+    loaded = config(REDIS_URL="redis://:hunter2@redis:6379/0",
+                    BOT_API_URL="https://user:s3cret@bot-api.example.org")
+    assert TOKEN not in repr(loaded) and "hunter2" not in repr(loaded)
+    assert "s3cret" not in repr(loaded)
