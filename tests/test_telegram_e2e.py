@@ -542,3 +542,11 @@ async def test_a_bug_in_the_engine_still_gets_the_person_an_answer(api, redis_ur
         answer = await say(api, 45, "boom")
         assert "Sorry, something went wrong. Send /start." in answer
         assert title("work", "en") in await tap(api, 45, "n:work")
+
+
+async def test_the_fake_bot_screen_names_the_real_bot(api, redis_url):
+    """The @username is known only at run time (getMe): the screen must show it, not '@…'."""
+    async with running(api, redis_url):
+        await say(api, 46, "/start en-PL")
+        shown = await tap(api, 46, "n:fake_bots")
+        assert "The real bot is <b>@staysafe_test_bot</b>" in shown

@@ -133,6 +133,7 @@ async def run_bot(config: Config, stop: asyncio.Event | None = None,
         me = await wait_for_telegram(bot, stop, sleep)
         if me is None:
             return
+        conversations.bot = me.username  # the fake-bot screen names the real bot
         log.info("connected to Telegram as @%s; %d screens in %s", me.username,
                  len(engine.catalog.nodes), ", ".join(engine.settings.languages))
         await set_profile(bot, engine.catalog)
