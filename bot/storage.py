@@ -72,9 +72,26 @@ def decode(raw: bytes | str | None) -> dict | None:
     return data
 
 
+class Rider(Protocol):
+    """Commands of another part that travel in a round trip the store makes anyway: before a
+    session read, or after a session write, in the same pipeline. The cross-replica turn of
+    bot/ordering.py rides this way, so that it costs no round trip of its own.
+
+    A rider travels only when the store talks to Redis; otherwise ``answered`` is never called.
+    """
+
+    def queue(self, pipe) -> int:
+        """Add the commands to ``pipe``; return how many."""
+        ...
+
+    def answered(self, results: list) -> None:
+        """Their results, in order (an error reply as its exception)."""
+        ...
+
+
 class SessionStore(Protocol):
-    async def load(self, key: str) -> dict | None: ...
-    async def save(self, key: str, data: dict) -> None: ...
+    async def load(self, key: str, rider: Rider | None = None) -> dict | None: ...
+    async def save(self, key: str, data: dict, rider: Rider | None = None) -> None: ...
 
     async def erase(self, key: str) -> bool:
         """Forget the session; False while the erasure waits for storage to come back."""
@@ -133,11 +150,11 @@ class MemoryStore:
     def discard(self, key: str) -> None:
         self._items.pop(key, None)
 
-    async def load(self, key: str) -> dict | None:
+    async def load(self, key: str, rider: Rider | None = None) -> dict | None:
         raw = self.get_raw(key)
         return None if raw is None else decode(raw)
 
-    async def save(self, key: str, data: dict) -> None:
+    async def save(self, key: str, data: dict, rider: Rider | None = None) -> None:
         self.put_raw(key, encode(data))
 
     async def erase(self, key: str) -> bool:
@@ -272,6 +289,7 @@ class RedisStore:
         self.cache = MemoryStore(ttl_seconds, limit=cache_limit, clock=clock)
         self.changed = MemoryStore(ttl_seconds, limit=changed_limit, clock=clock)
         self.lost_changes = 0
+        self.errors = 0  # Redis failures seen (exported as a metric)
         self.journal = journal
         self._erase_later: set[str] = journal.read() if journal else set()
         if self._erase_later:
@@ -312,6 +330,7 @@ class RedisStore:
         return len(self._erase_later)
 
     def _failed(self, exc: Exception) -> None:
+        self.errors += 1
         if self.breaker.trip():
             log.warning("Redis is unreachable (%s); answering from memory until it is back",
                         type(exc).__name__)
@@ -340,14 +359,19 @@ class RedisStore:
 
         return isinstance(exc, ResponseError) and "WRONGTYPE" in str(exc)
 
-    async def _read(self, key: str) -> bytes | None:
+    async def _read(self, key: str, rider: Rider | None = None) -> bytes | None:
         """At most MAX_SESSION_BYTES + 1 bytes of the value, refreshing its TTL: one round
-        trip, never the whole of a huge value. A key of another type reads as unreadable."""
+        trip (with the rider's commands first), never the whole of a huge value. A key of
+        another type reads as unreadable."""
         pipe = self.client.pipeline(transaction=False)
+        count = rider.queue(pipe) if rider else 0
         pipe.getrange(KEY_PREFIX + key, 0, MAX_SESSION_BYTES)
         pipe.expire(KEY_PREFIX + key, self.ttl)
         async with self._slot():
-            raw, refreshed = await pipe.execute(raise_on_error=False)
+            results = await pipe.execute(raise_on_error=False)
+        if rider:
+            rider.answered(results[:count])
+        raw, refreshed = results[count:]
         for result in (raw, refreshed):
             if isinstance(result, Exception) and not self._wrong_type(result):
                 raise result
@@ -356,24 +380,34 @@ class RedisStore:
             return None
         return raw
 
-    async def load(self, key: str) -> dict | None:
-        self._write_back_soon()
+    def _decided_here(self, key: str) -> tuple[bool, dict | None]:
+        """(True, session) when memory has the last word on this session, whatever Redis holds."""
         if key in self.changed:  # newer than Redis's copy
             raw = self.changed.get_raw(key)
             if raw is not None:
-                return decode(raw)
+                return True, decode(raw)
         if key in self._erase_later:
-            return None  # forgotten: a new person until Redis has deleted the old copy
+            return True, None  # forgotten: a new person until Redis has deleted the old copy
+        return False, None
+
+    async def load(self, key: str, rider: Rider | None = None) -> dict | None:
+        """The session; a rider makes the store ask Redis even when memory has the last word."""
+        self._write_back_soon()
+        decided, data = self._decided_here(key)
+        if decided and rider is None:
+            return data
         if not self.breaker.available():
-            return await self.cache.load(key)
+            return data if decided else await self.cache.load(key)
         from redis.exceptions import RedisError
 
         try:
-            raw = await self._read(key)
+            raw = await self._read(key, rider)
         except (RedisError, OSError) as exc:
             self._failed(exc)
-            return await self.cache.load(key)
+            return data if decided else await self.cache.load(key)
         self._answered()
+        if decided:
+            return data
         data = decode(raw)
         if data is None:
             self.cache.discard(key)
@@ -381,7 +415,7 @@ class RedisStore:
             self.cache.put_raw(key, raw)  # kept to answer from if Redis goes away
         return data
 
-    async def save(self, key: str, data: dict) -> None:
+    async def save(self, key: str, data: dict, rider: Rider | None = None) -> None:
         self._write_back_soon()
         raw = encode(data)
         await self._no_write_back_of(key)
@@ -391,8 +425,7 @@ class RedisStore:
 
             self.changed.discard(key)  # superseded by this save
             try:
-                async with self._slot():
-                    await self.client.set(KEY_PREFIX + key, raw, ex=self.ttl)
+                await self._write(key, raw, rider)
             except (RedisError, OSError) as exc:
                 self._failed(exc)
             else:
@@ -400,6 +433,53 @@ class RedisStore:
                 self._answered()
                 return
         self._keep_changed(key, raw)
+
+    async def _write(self, key: str, raw: bytes, rider: Rider | None) -> None:
+        """SET with the TTL, then the rider's commands, in one round trip."""
+        if rider is None:
+            async with self._slot():
+                await self.client.set(KEY_PREFIX + key, raw, ex=self.ttl)
+            return
+        pipe = self.client.pipeline(transaction=False)
+        pipe.set(KEY_PREFIX + key, raw, ex=self.ttl)
+        count = rider.queue(pipe)
+        async with self._slot():
+            results = await pipe.execute(raise_on_error=False)
+        rider.answered(results[1:1 + count])
+        if isinstance(results[0], Exception):
+            raise results[0]
+
+    async def send(self, rider: Rider) -> bool:
+        """A round trip carrying only ``rider``; False when Redis was not tried or failed."""
+        if not self.breaker.available():
+            return False
+        from redis.exceptions import RedisError
+
+        pipe = self.client.pipeline(transaction=False)
+        rider.queue(pipe)
+        try:
+            async with self._slot():
+                results = await pipe.execute(raise_on_error=False)
+        except (RedisError, OSError) as exc:
+            self._failed(exc)
+            return False
+        self._answered()
+        rider.answered(results)
+        return True
+
+    async def reachable(self) -> bool:
+        """Ask Redis now (PING), whatever the breaker thinks: for /readyz. An answer ends the
+        outage mode at once (and starts the write-back); a failure starts it."""
+        from redis.exceptions import RedisError
+
+        try:
+            async with self._slot():
+                await self.client.ping()
+        except (RedisError, OSError) as exc:
+            self._failed(exc)
+            return False
+        self._answered()
+        return True
 
     def _keep_changed(self, key: str, raw: bytes) -> None:
         self.cache.discard(key)
