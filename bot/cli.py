@@ -133,17 +133,15 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     import asyncio
-    import logging
 
     try:
         config = settings.load_config(default_content=default_root())
     except settings.ConfigError as exc:
         return fail(str(exc))
-    from bot.ops.logging import hide_token
+    from bot.ops.logging import setup, token_secrets
 
-    logging.basicConfig(level=config.log_level,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    hide_token(config.token)
+    setup(config.log_level, config.log_format,
+          (*token_secrets(config.token), config.webhook_secret))
     from bot.telegram.app import StartupError, run_bot
 
     try:
@@ -403,11 +401,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="stay-safe", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("run", help="run the Telegram bot (long polling); settings from the "
+    p = sub.add_parser("run", help="run the Telegram bot (long polling, or a webhook with "
+                       "WEBHOOK_URL); settings from the "
                        "environment: BOT_TOKEN, REDIS_URL, BOT_API_URL, …",
                        formatter_class=argparse.RawDescriptionHelpFormatter,
                        epilog="settings (environment variables; empty means the default):\n"
-                       + "\n".join(f"  {s.name:24} {s.help}"
+                       + "\n".join(f"  {s.name:26} {s.help}"
                                    + (f" (default {s.default})" if s.default else "")
                                    for s in settings.SETTINGS))
     p.set_defaults(func=cmd_run)

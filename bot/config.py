@@ -36,6 +36,20 @@ SETTINGS = (
     Setting("BOT_USERNAME", "", "the bot's @username, for `stay-safe qr` (empty: ask "
             "Telegram with BOT_TOKEN)"),
     Setting("LOG_LEVEL", "INFO", "DEBUG, INFO, WARNING or ERROR"),
+    Setting("LOG_FORMAT", "text", "text, or json: one JSON object a line"),
+    Setting("WEBHOOK_URL", "", "the public https:// address Telegram sends updates to; its "
+            "path is the path served (empty: long polling)"),
+    Setting("WEBHOOK_SECRET", "", "1-256 letters, digits, _ or -, sent back by Telegram with "
+            "every update (required with WEBHOOK_URL; never logged)"),
+    Setting("WEBHOOK_MAX_CONNECTIONS", "40", "connections Telegram may open to the webhook at "
+            "once (1 to 100)"),
+    Setting("HOST", "0.0.0.0", "address the webhook, /healthz, /readyz and /metrics listen on"),
+    Setting("PORT", "", "their port (empty: 8080 with a webhook; when polling, they are served "
+            "only if PORT is set)"),
+    Setting("CONVERSATION_LOCK_SECONDS", "10", "how long a replica that died can keep a "
+            "conversation waiting (renewed while it works; 1 to 60)"),
+    Setting("SHUTDOWN_SECONDS", "20", "on SIGTERM, how long updates in flight may take to "
+            "finish (0 to 600)"),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 
@@ -52,6 +66,17 @@ API_URL_RE = re.compile(
 ADMIN_ID_RE = re.compile(r"[0-9]{1,20}")  # ASCII digits only: str.isdigit() accepts "²"
 NUMBER_RE = re.compile(r"[0-9]{1,9}(?:\.[0-9]{1,9})?")  # no inf, nan, 1e999 or 1_000
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("text", "json")
+SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram accepts as a secret_token
+# https://host[:port][/path]: no user, query or fragment (Telegram posts to exactly this URL).
+WEBHOOK_URL_RE = re.compile(
+    r"(?i:https)://"
+    r"(?P<host>[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])"
+    r"(?::(?P<port>[0-9]{1,5}))?"
+    r"(?P<path>(?:/[A-Za-z0-9._~%!$&'()*+,;=:@-]*)*)")
+TELEGRAM_WEBHOOK_PORTS = (443, 80, 88, 8443)  # the only ports Telegram's own servers post to
+OPS_PATHS = ("/healthz", "/readyz", "/metrics")
+DEFAULT_WEBHOOK_PORT = 8080
 MAX_TTL_DAYS = 3650
 MAX_RELOAD_SECONDS = 86400
 
@@ -72,12 +97,27 @@ class Config:
     stats_ttl_days: int = 400
     bot_username: str | None = None
     log_level: str = "INFO"
+    log_format: str = "text"
+    webhook_url: str | None = None  # None: long polling
+    webhook_secret: str = ""
+    max_connections: int = 40
+    host: str = "0.0.0.0"
+    port: int | None = None  # None: no HTTP server (polling without PORT)
+    lock_seconds: float = 10.0
+    shutdown_seconds: float = 20.0
 
-    def __repr__(self) -> str:  # the token is a secret: never print it
+    @property
+    def webhook_path(self) -> str:
+        """The path the webhook is served on: WEBHOOK_URL's own."""
+        match = WEBHOOK_URL_RE.fullmatch(self.webhook_url or "")
+        return (match["path"] if match else "") or "/"
+
+    def __repr__(self) -> str:  # the token and the webhook secret are secrets: never print them
         return (f"Config(api_url={_redact(self.api_url)!r}, "
                 f"redis_url={_redact(self.redis_url)!r}, "
                 f"session_ttl_seconds={self.session_ttl_seconds}, "
-                f"content_dir={str(self.content_dir)!r}, reload_seconds={self.reload_seconds})")
+                f"content_dir={str(self.content_dir)!r}, reload_seconds={self.reload_seconds}, "
+                f"webhook_url={self.webhook_url!r}, port={self.port})")
 
 
 def _redact(url: str | None) -> str | None:
@@ -156,6 +196,57 @@ def log_level(env: Mapping[str, str]) -> str:
     return level
 
 
+def log_format(env: Mapping[str, str]) -> str:
+    fmt = value("LOG_FORMAT", env).lower()
+    if fmt not in LOG_FORMATS:
+        raise ConfigError(f"LOG_FORMAT must be text or json, got {_shown(fmt)}")
+    return fmt
+
+
+def _webhook(env: Mapping[str, str], telegram_servers: bool) -> tuple[str | None, str]:
+    """(WEBHOOK_URL or None, WEBHOOK_SECRET), both checked; the secret is checked even when
+    polling, so that a typo shows before the day the webhook is switched on."""
+    raw = value("WEBHOOK_URL", env)
+    secret = value("WEBHOOK_SECRET", env)
+    if secret and not SECRET_RE.fullmatch(secret):  # never echoed: it is a secret
+        raise ConfigError("WEBHOOK_SECRET must be 1-256 letters, digits, _ or - "
+                          "(Telegram refuses anything else)")
+    if not raw:
+        return None, secret
+    match = WEBHOOK_URL_RE.fullmatch(raw)
+    port = int(match["port"] or 443) if match else 0
+    if not match or not 0 < port <= 65535:
+        raise ConfigError("WEBHOOK_URL must be an https:// address such as "
+                          f"https://bot.example.org/telegram, got {_shown(raw)}")
+    if telegram_servers and port not in TELEGRAM_WEBHOOK_PORTS:
+        raise ConfigError(f"WEBHOOK_URL must use port 443, 80, 88 or 8443 (Telegram posts to no "
+                          f"other), got {port}")
+    if (match["path"] or "/").rstrip("/") in OPS_PATHS:
+        raise ConfigError(f"WEBHOOK_URL's path must not be {', '.join(OPS_PATHS)}: those "
+                          "serve health and metrics")
+    if not secret:
+        raise ConfigError("WEBHOOK_SECRET is not set: with WEBHOOK_URL, set WEBHOOK_SECRET to "
+                          "1-256 random letters and digits so that only Telegram can post updates")
+    return raw, secret
+
+
+def _port(env: Mapping[str, str], webhook: bool) -> int | None:
+    raw = value("PORT", env)
+    if not raw:
+        return DEFAULT_WEBHOOK_PORT if webhook else None
+    if not re.fullmatch(r"[0-9]{1,5}", raw) or not 0 < int(raw) <= 65535:
+        raise ConfigError(f"PORT must be a whole number from 1 to 65535, got {_shown(raw)}")
+    return int(raw)
+
+
+def _host(env: Mapping[str, str]) -> str:
+    raw = value("HOST", env)
+    if not re.fullmatch(r"[A-Za-z0-9.:-]{1,253}|\[[0-9A-Fa-f:.]+\]", raw):
+        raise ConfigError(f"HOST must be an address to listen on such as 0.0.0.0 or 127.0.0.1, "
+                          f"got {_shown(raw)}")
+    return raw.strip("[]")
+
+
 def load_config(env: Mapping[str, str] | None = None,
                 default_content: Path | None = None) -> Config:
     env = os.environ if env is None else env
@@ -174,9 +265,11 @@ def load_config(env: Mapping[str, str] | None = None,
     if ttl_days <= 0:
         raise ConfigError("SESSION_TTL_DAYS must be more than 0")
     username = value("BOT_USERNAME", env)
+    api_url = _api_url(env)
+    webhook_url, secret = _webhook(env, telegram_servers=api_url is None)
     return Config(
         token=token,
-        api_url=_api_url(env),
+        api_url=api_url,
         redis_url=check_redis_url(redis_url) if redis_url else None,
         session_ttl_seconds=max(1, int(ttl_days * 86400)),
         content_dir=content_dir,
@@ -185,4 +278,12 @@ def load_config(env: Mapping[str, str] | None = None,
         stats_ttl_days=int(_number(env, "STATS_TTL_DAYS", 1, MAX_TTL_DAYS, whole=True)),
         bot_username=check_username(username) if username else None,
         log_level=log_level(env),
+        log_format=log_format(env),
+        webhook_url=webhook_url,
+        webhook_secret=secret,
+        max_connections=int(_number(env, "WEBHOOK_MAX_CONNECTIONS", 1, 100, whole=True)),
+        host=_host(env),
+        port=_port(env, webhook=webhook_url is not None),
+        lock_seconds=_number(env, "CONVERSATION_LOCK_SECONDS", 1, 60),
+        shutdown_seconds=_number(env, "SHUTDOWN_SECONDS", 0, 600),
     )

@@ -44,6 +44,26 @@ def config(**env: str):
     ("BOT_USERNAME", "1staysafe_bot", "BOT_USERNAME must be a Telegram username"),
     ("LOG_LEVEL", "verbose", "LOG_LEVEL must be one of DEBUG, INFO"),
     ("BOT_TOKEN", "123:short", "BOT_TOKEN does not look like a Telegram bot token"),
+    ("LOG_FORMAT", "xml", "LOG_FORMAT must be text or json"),
+    ("WEBHOOK_URL", "http://bot.example.org/tg", "WEBHOOK_URL must be an https:// address"),
+    ("WEBHOOK_URL", "bot.example.org/tg", "WEBHOOK_URL must be an https:// address"),
+    ("WEBHOOK_URL", "https://bot.example.org/tg?x=1", "WEBHOOK_URL must be an https://"),
+    ("WEBHOOK_URL", "https://user:pw@bot.example.org/", "WEBHOOK_URL must be an https://"),
+    ("WEBHOOK_URL", "https://bot.example.org:8080/tg", "WEBHOOK_URL must use port 443, 80, 88"),
+    ("WEBHOOK_URL", "https://bot.example.org/metrics", "WEBHOOK_URL's path must not be"),
+    ("WEBHOOK_URL", "https://bot.example.org/tg", "WEBHOOK_SECRET is not set"),
+    ("WEBHOOK_SECRET", "no spaces allowed", "WEBHOOK_SECRET must be 1-256 letters"),
+    ("WEBHOOK_SECRET", "x" * 257, "WEBHOOK_SECRET must be 1-256 letters"),
+    ("WEBHOOK_MAX_CONNECTIONS", "0", "WEBHOOK_MAX_CONNECTIONS must be a whole number from 1 "
+     "to 100"),
+    ("WEBHOOK_MAX_CONNECTIONS", "101", "WEBHOOK_MAX_CONNECTIONS must be a whole number"),
+    ("PORT", "0", "PORT must be a whole number from 1 to 65535"),
+    ("PORT", "65536", "PORT must be a whole number from 1 to 65535"),
+    ("PORT", "http", "PORT must be a whole number from 1 to 65535"),
+    ("HOST", "0.0.0.0 1", "HOST must be an address to listen on"),
+    ("CONVERSATION_LOCK_SECONDS", "0", "CONVERSATION_LOCK_SECONDS must be a number from 1 "
+     "to 60"),
+    ("SHUTDOWN_SECONDS", "-1", "SHUTDOWN_SECONDS must be a number from 0 to 600"),
 ])
 def test_a_malformed_setting_is_named_in_one_line(name, raw, says):
     with pytest.raises(ConfigError) as error:
@@ -69,3 +89,34 @@ def test_the_token_is_never_in_the_repr_nor_a_password_in_a_url():
                     BOT_API_URL="https://user:s3cret@bot-api.example.org")
     assert TOKEN not in repr(loaded) and "hunter2" not in repr(loaded)
     assert "s3cret" not in repr(loaded)
+
+
+def test_webhook_settings_are_read_as_written_and_the_port_defaults_to_8080():
+    loaded = config(WEBHOOK_URL="https://bot.example.org/tg/updates", WEBHOOK_SECRET="a-b_C9",
+                    WEBHOOK_MAX_CONNECTIONS="100", LOG_FORMAT="JSON",
+                    CONVERSATION_LOCK_SECONDS="2.5", SHUTDOWN_SECONDS="0")
+    assert loaded.webhook_url == "https://bot.example.org/tg/updates"
+    assert loaded.webhook_path == "/tg/updates" and loaded.webhook_secret == "a-b_C9"
+    assert (loaded.host, loaded.port, loaded.max_connections) == ("0.0.0.0", 8080, 100)
+    assert (loaded.log_format, loaded.lock_seconds, loaded.shutdown_seconds) == ("json", 2.5, 0)
+    assert config(WEBHOOK_URL="https://bot.example.org", WEBHOOK_SECRET="s").webhook_path == "/"
+
+
+def test_polling_serves_health_and_metrics_only_when_a_port_is_set():
+    assert config().port is None and config().webhook_url is None
+    assert config(PORT="9100", HOST="127.0.0.1").port == 9100
+
+
+def test_any_port_is_allowed_with_a_self_hosted_bot_api_server():
+    loaded = config(BOT_API_URL="http://127.0.0.1:8081", WEBHOOK_SECRET="s",
+                    WEBHOOK_URL="https://bot.internal:9443/tg")
+    assert loaded.webhook_url == "https://bot.internal:9443/tg"
+
+
+def test_the_webhook_secret_is_never_repeated_back():
+    secret = "not a valid secret: it has spaces"
+    with pytest.raises(ConfigError) as error:
+        config(WEBHOOK_SECRET=secret)
+    assert secret not in str(error.value)
+    assert "s3cretvalue" not in repr(config(WEBHOOK_URL="https://x.example/t",
+                                            WEBHOOK_SECRET="s3cretvalue"))

@@ -73,14 +73,19 @@ def test_settings_names_every_variable_the_code_reads():
         assert not touches, f"{path.relative_to(PROJECT)}:{touches[0]} reads the environment"
 
 
+def compose() -> dict:
+    return yaml.safe_load((PROJECT / "docker-compose.yml").read_text(encoding="utf-8"))
+
+
 def test_compose_passes_every_setting_to_the_bot():
-    compose = yaml.safe_load((PROJECT / "docker-compose.yml").read_text(encoding="utf-8"))
-    environment = compose["services"]["bot"]["environment"]
+    environment = compose()["services"]["bot"]["environment"]
     assert set(environment) == NAMES
-    # Fixed inside the container: its own Redis and the content mounted under /app.
+    # Fixed inside the container: its own Redis, the content mounted under /app, and polling
+    # (the webhook profile's replicas take the webhook; a poller beside them would get 409).
     assert environment["REDIS_URL"] == "redis://redis:6379/0"
     assert environment["CONTENT_DIR"] == "/app"
-    for name in NAMES - {"REDIS_URL", "CONTENT_DIR", "BOT_TOKEN"}:
+    assert environment["WEBHOOK_URL"] == ""
+    for name in NAMES - {"REDIS_URL", "CONTENT_DIR", "BOT_TOKEN", "WEBHOOK_URL"}:
         # Unset in .env means empty in the container, which the bot reads as its default.
         assert environment[name] == f"${{{name}:-}}", name
     assert environment["BOT_TOKEN"].startswith("${BOT_TOKEN:?")

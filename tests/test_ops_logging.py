@@ -61,3 +61,54 @@ def test_a_malformed_logging_call_still_logs_without_raising(output):
     logging.getLogger("redaction-test").info("%d updates for %s", "many", TOKEN)
     text = output.getvalue()
     assert "arguments could not be formatted" in text and TOKEN not in text
+
+
+@pytest.fixture
+def root_restored():
+    """``setup`` configures the root logger: put back what pytest had there."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    event_level = logging.getLogger("aiogram.event").level
+    yield root
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    logging.getLogger("aiogram.event").setLevel(event_level)
+
+
+def test_json_logs_are_one_object_a_line_with_the_structured_fields(root_restored, capsys):
+    import json
+
+    from bot.ops.logging import setup
+
+    setup("INFO", "json", (TOKEN, "webhook-secret-value"))
+    log = logging.getLogger("stay_safe.telegram.updates")
+    log.info("update handled", extra={"kind": "message", "outcome": "handled",
+                                      "duration_ms": 12.5, "update_id": 7})
+    log.warning("Telegram said %s", f"no to {URL} with webhook-secret-value",
+                extra={"url": URL})
+    try:
+        raise OSError(f"cannot reach {URL}")
+    except OSError:
+        log.exception("could not answer")
+    logging.getLogger("aiogram.event").info("Update id=7 is handled")  # ours says more
+    lines = capsys.readouterr().err.splitlines()
+    entries = [json.loads(line) for line in lines]
+    assert len(entries) == 3
+    first, second, third = entries
+    assert first["message"] == "update handled" and first["level"] == "INFO"
+    assert first["logger"] == "stay_safe.telegram.updates" and first["time"].endswith("Z")
+    assert (first["kind"], first["outcome"], first["duration_ms"], first["update_id"]) == (
+        "message", "handled", 12.5, 7)
+    assert "/bot<token>/sendMessage" in second["message"] and "<token>" in second["url"]
+    assert "OSError: cannot reach" in third["exception"]
+    text = "\n".join(lines)
+    assert TOKEN not in text and SECRET not in text and "webhook-secret-value" not in text
+
+
+def test_text_logs_stay_as_they_were(root_restored, capsys):
+    from bot.ops.logging import setup
+
+    setup("INFO", "text", (TOKEN,))
+    logging.getLogger("stay_safe").info("sessions are kept in Redis", extra={"kind": "x"})
+    err = capsys.readouterr().err
+    assert err.rstrip().endswith(" INFO stay_safe: sessions are kept in Redis")
