@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -57,8 +59,24 @@ def snapshot(root: Path) -> tuple:
     return tuple(result)
 
 
-async def watch(root: Path, use, interval: float, stop: asyncio.Event) -> None:
-    """Every ``interval`` seconds, publish changed content through ``use(engine)`` if valid.
+def fingerprint(root: Path) -> str:
+    """A short hash of the content files (names and bytes): the same content gives the same
+    one on every replica, so a dashboard shows which version each one serves."""
+    digest = hashlib.sha256()
+    folders = [root / "flows", *sorted((root / "content").glob("*"))]
+    for path in sorted(path for folder in folders for path in content_files(folder)):
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + data + b"\0")
+    return digest.hexdigest()[:12]
+
+
+async def watch(root: Path, use, interval: float, stop: asyncio.Event,
+                refused: Callable[[], None] | None = None) -> None:
+    """Every ``interval`` seconds, publish changed content through ``use(engine)`` if valid;
+    ``refused()`` is called for a change that is not (for a metric: no Prometheus here).
 
     Each change is tried once: a refused one waits for the editor's next save, and an unexpected
     failure is logged with its traceback, never ending the watch."""
@@ -70,17 +88,21 @@ async def watch(root: Path, use, interval: float, stop: asyncio.Event) -> None:
             current = snapshot(root)
             if current != seen:
                 seen = current
-                await _publish(root, use)
+                if not await _publish(root, use) and refused is not None:
+                    refused()
         except Exception:
             log.exception("content reload failed; still serving the previous version")
+            if refused is not None:
+                refused()
 
 
-async def _publish(root: Path, use) -> None:
+async def _publish(root: Path, use) -> bool:
     engine, fatal, gaps = await asyncio.to_thread(load_checked, root)
     if engine is None:
         log.error("content change refused (%d error(s)); still serving the previous "
                   "version. First: %s", len(fatal), fatal[0] if fatal else "no settings")
-        return
+        return False
     use(engine)
     log.info("content reloaded: %d screens%s", len(engine.catalog.nodes),
              f", {len(gaps)} missing translation(s)" if gaps else "")
+    return True

@@ -1,9 +1,11 @@
 """A small fake Telegram Bot API server for end-to-end tests, over real HTTP on 127.0.0.1.
 
 It serves ``getUpdates`` from a queue the test fills, records every call, can be told to fail
-(429, 5xx, an HTML error page, 403, 400, a redirect), and checks every request against
-Telegram's limits: a request Telegram would refuse is recorded in ``violations`` so tests can
-assert there are none.
+(429, 5xx, an HTML error page, 403, 400, a redirect) or to be slow, and checks every request
+against Telegram's limits: a request Telegram would refuse is recorded in ``violations`` so
+tests can assert there are none. It keeps a webhook as Telegram does (``setWebhook``,
+``getWebhookInfo``, ``deleteWebhook``; ``getUpdates`` gets 409 while one is set), and
+``WebhookSender`` posts updates to webhook replicas the way Telegram's servers do.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import re
 import time
 from dataclasses import dataclass, field
 
+import aiohttp
 from aiohttp import web
 
 from bot.content.html import check_html, to_plain, utf16_length
@@ -49,6 +52,7 @@ class FakeBotAPI:
     _reply_waiters: dict[int, list[asyncio.Future]] = field(default_factory=dict)
     _runner: web.AppRunner | None = None
     url: str = ""
+    webhook: dict | None = None  # what setWebhook was last given
 
     # ------------------------------------------------------------------ server
     async def start(self) -> FakeBotAPI:
@@ -76,6 +80,9 @@ class FakeBotAPI:
         params = {k: _maybe_json(v) for k, v in (await request.post()).items()}
         params.update({k: _maybe_json(v) for k, v in request.query.items()})
         fault = self._next_fault(method)
+        if isinstance(fault, float):  # slow, then answered as usual
+            await asyncio.sleep(fault)
+            fault = None
         if method != "getUpdates":
             self.calls.append(Call(method, params, ok=fault is None))
             self._notify()
@@ -85,6 +92,9 @@ class FakeBotAPI:
                         waiter.set_result(params)
         if fault:
             return fault
+        if method == "getUpdates" and self.webhook:
+            return _error(409, "Conflict: can't use getUpdates method while webhook is active; "
+                          "use deleteWebhook to delete the webhook first")
         if self.check_limits:
             self._check(method, params)
         handler = getattr(self, "_m_" + method, None)
@@ -106,7 +116,7 @@ class FakeBotAPI:
         self._changed.set()
         self._changed = asyncio.Event()
 
-    def _next_fault(self, method: str) -> web.Response | None:
+    def _next_fault(self, method: str) -> web.Response | float | None:
         queue = self.faults.get(method)
         if not queue:
             return None
@@ -125,6 +135,8 @@ class FakeBotAPI:
             return _error(403, "Forbidden: bot was blocked by the user")
         if kind == "400":
             return _error(400, f"Bad Request: {args[0]}")
+        if kind == "delay":  # answered normally, after args[0] seconds
+            return float(args[0])
         if kind == "redirect":  # args: the status (301, 302, 303, 307 or 308)
             return web.Response(status=args[0], headers={
                 "Location": f"{self.url}/moved/bot{self.token}/{method}"},
@@ -162,7 +174,18 @@ class FakeBotAPI:
         return True
 
     _m_setMyCommands = _m_setMyDescription = _m_setMyShortDescription = _m_answerCallbackQuery
-    _m_deleteWebhook = _m_answerCallbackQuery
+
+    def _m_setWebhook(self, params):
+        self.webhook = params
+        return True
+
+    def _m_deleteWebhook(self, params):
+        self.webhook = None
+        return True
+
+    def _m_getWebhookInfo(self, params):
+        return {"url": (self.webhook or {}).get("url", ""), "has_custom_certificate": False,
+                "pending_update_count": 0}
 
     # ------------------------------------------------------------------ limits
     def _check(self, method: str, params: dict) -> None:
@@ -191,6 +214,13 @@ class FakeBotAPI:
         if method == "setMyShortDescription" and len(
                 str(params.get("short_description", ""))) > 120:
             problems.append("short description over 120")
+        if method == "setWebhook":
+            if not str(params.get("url", "")).startswith("https://"):
+                problems.append("webhook url is not https")
+            if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(params.get("secret_token", ""))):
+                problems.append("bad secret_token")
+            if not 1 <= int(params.get("max_connections", 40)) <= 100:
+                problems.append("max_connections outside 1-100")
         self.violations += [f"{method}: {p}" for p in problems]
 
     # ------------------------------------------------------------------ test helpers
@@ -200,10 +230,20 @@ class FakeBotAPI:
         self._notify()
         return update_id
 
-    def push_message(self, chat_id: int, text: str | None = None, *, user_id: int | None = None,
-                     language_code: str | None = "uk", chat_type: str = "private",
-                     extra: dict | None = None, first_name: str = "Test",
-                     username: str | None = None) -> int:
+    def push_message(self, chat_id: int, text: str | None = None, **kw) -> int:
+        return self.push(self.message(chat_id, text, **kw))
+
+    def push_callback(self, chat_id: int, data: str, **kw) -> int:
+        return self.push(self.callback(chat_id, data, **kw))
+
+    def update(self, body: dict) -> dict:
+        """An update with the next update_id, for a webhook (``push`` queues one for polling)."""
+        return {"update_id": next(self._ids), **body}
+
+    def message(self, chat_id: int, text: str | None = None, *, user_id: int | None = None,
+                language_code: str | None = "uk", chat_type: str = "private",
+                extra: dict | None = None, first_name: str = "Test",
+                username: str | None = None) -> dict:
         user = {"id": user_id or chat_id, "is_bot": False, "first_name": first_name}
         if username:
             user["username"] = username
@@ -217,21 +257,20 @@ class FakeBotAPI:
                 message["entities"] = [{"type": "bot_command", "offset": 0,
                                         "length": len(text.split()[0])}]
         message.update(extra or {})
-        return self.push({"message": message})
+        return {"message": message}
 
-    def push_callback(self, chat_id: int, data: str, *, message_id: int = 1,
-                      user_id: int | None = None, language_code: str = "uk",
-                      chat_type: str = "private", first_name: str = "Test",
-                      username: str | None = None) -> int:
+    def callback(self, chat_id: int, data: str, *, message_id: int = 1,
+                 user_id: int | None = None, language_code: str = "uk",
+                 chat_type: str = "private", first_name: str = "Test",
+                 username: str | None = None) -> dict:
         user = {"id": user_id or chat_id, "is_bot": False, "first_name": first_name,
                 "language_code": language_code}
         if username:
             user["username"] = username
         message = {"message_id": message_id, "date": int(time.time()),
                    "chat": {"id": chat_id, "type": chat_type}, "from": BOT_USER, "text": "…"}
-        return self.push({"callback_query": {"id": str(next(self._ids)), "from": user,
-                                             "chat_instance": "1", "message": message,
-                                             "data": data}})
+        return {"callback_query": {"id": str(next(self._ids)), "from": user,
+                                   "chat_instance": "1", "message": message, "data": data}}
 
     def next_reply(self, chat_id: int) -> asyncio.Future:
         """A future for the next message shown in ``chat_id`` (made before the update is sent)."""
@@ -302,3 +341,80 @@ def _maybe_json(value):
 def _error(status: int, description: str) -> web.Response:
     return web.json_response({"ok": False, "error_code": status, "description": description},
                              status=status)
+
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+class WebhookSender:
+    """Telegram's side of a webhook, as its Bot API server does it (tdlib/telegram-bot-api,
+    WebhookActor), through a load balancer as deploy/Caddyfile sets up Caddy.
+
+    Telegram: each chat's updates one at a time, in update_id order, the next only once the
+    previous one was answered 2xx; an update whose request failed or got another status is sent
+    again, at once the first time, then after a growing pause. The balancer: replicas in turn;
+    one that refuses the connection (down, restarting) is skipped for the next one.
+    """
+
+    def __init__(self, targets: list[str], secret: str | None, pause: float = 0.05,
+                 timeout: float = 60.0, attempts: int = 100):
+        self.targets = targets
+        self.secret = secret
+        self.pause = pause
+        self.timeout = timeout
+        self.attempts = attempts
+        self.log: list[tuple[int, str, int | str]] = []  # (update_id, target, status)
+        self._next = itertools.count()
+        self._session: aiohttp.ClientSession | None = None
+
+    async def __aenter__(self) -> WebhookSender:
+        self._session = aiohttp.ClientSession()
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self._session.close()
+
+    async def post(self, target: str, update: dict, secret: str | None = None,
+                   header: bool = True) -> int | str:
+        """One request: its status, or "failed" when the connection failed or timed out."""
+        headers = {SECRET_HEADER: secret or self.secret} if header else {}
+        try:
+            async with self._session.post(target, json=update, headers=headers,
+                                          timeout=aiohttp.ClientTimeout(total=self.timeout)
+                                          ) as response:
+                await response.read()
+                status: int | str = response.status
+        except (aiohttp.ClientError, TimeoutError):
+            status = "failed"
+        self.log.append((update["update_id"], target, status))
+        return status
+
+    async def _balanced(self, update: dict) -> int | str:
+        first = next(self._next)
+        for i in range(len(self.targets)):
+            status = await self.post(self.targets[(first + i) % len(self.targets)], update)
+            if status != "failed":
+                break
+        return status
+
+    async def send(self, update: dict, twice: bool = False) -> None:
+        """Until a replica answers 2xx. ``twice``: the first time to two replicas at once, as
+        when Telegram sends an update again while its first delivery is still being handled."""
+        for attempt in range(self.attempts):
+            if twice and attempt == 0:
+                statuses = await asyncio.gather(*(self.post(t, update) for t in self.targets))
+            else:
+                statuses = [await self._balanced(update)]
+            if any(isinstance(s, int) and 200 <= s < 300 for s in statuses):
+                return
+            if attempt:
+                await asyncio.sleep(min(self.pause * 2 ** attempt, 1.0))
+        raise AssertionError(f"update {update['update_id']} was never answered 2xx")
+
+    async def send_chat(self, updates: list[dict], twice: set[int] = frozenset()) -> None:
+        for update in updates:
+            await self.send(update, twice=update["update_id"] in twice)
+
+    async def send_all(self, chats: dict[int, list[dict]], twice: set[int] = frozenset()):
+        """Every chat at once, each chat's updates in order."""
+        await asyncio.gather(*(self.send_chat(updates, twice) for updates in chats.values()))

@@ -18,6 +18,7 @@ from redis.asyncio import Redis
 
 from bot.config import load_config
 from bot.content.loader import load_catalog
+from bot.ops.metrics import Metrics
 from bot.publish import load_checked
 from bot.storage import KEY_PREFIX
 from bot.telegram import app
@@ -72,14 +73,15 @@ async def redis(redis_url):
 
 
 @contextlib.asynccontextmanager
-async def running(api: FakeBotAPI, redis_url: str | None, sleep=asyncio.sleep, **env: str):
+async def running(api: FakeBotAPI, redis_url: str | None, sleep=asyncio.sleep,
+                  metrics: Metrics | None = None, **env: str):
     values = {"BOT_TOKEN": TOKEN, "BOT_API_URL": api.url, "CONTENT_DIR": str(PROJECT),
               "CONTENT_RELOAD_SECONDS": "0", **env}
     if redis_url:
         values["REDIS_URL"] = redis_url
     stop = asyncio.Event()
     task = asyncio.create_task(run_bot(load_config(values), stop, handle_signals=False,
-                                       sleep=sleep))
+                                       sleep=sleep, metrics=metrics))
     try:
         await api.wait_call("setMyCommands", 4)
         yield task
@@ -136,6 +138,11 @@ async def test_every_screen_is_reachable_by_real_buttons_from_the_start(api, red
     first = next(chats)
 
     at_once = asyncio.Semaphore(50)  # people tapping at the same time (the quiz has many paths)
+    metrics = Metrics()
+
+    def idle() -> bool:
+        """Every update's turn has ended: its session is written (after its answers)."""
+        return metrics.registry.get_sample_value("stay_safe_updates_in_flight") == 0
 
     async def follow(chat: int, data: str) -> tuple[int, object]:
         async with at_once:
@@ -144,7 +151,7 @@ async def test_every_screen_is_reachable_by_real_buttons_from_the_start(api, red
             await tap(api, person, data)
             return person, api.sent(person)[-1]
 
-    async with running(api, redis_url):
+    async with running(api, redis_url, metrics=metrics):
         picker = await say(api, first, "/start", language_code=None)
         assert "Оберіть мову" in picker and "Choose your language" in picker
         assert f"l:{lang}" in callbacks(api.sent(first)[-1])
@@ -152,6 +159,7 @@ async def test_every_screen_is_reachable_by_real_buttons_from_the_start(api, red
         tapped: set[str] = set()
         shown: list[str] = []
         while frontier:
+            await eventually(idle)
             screens = await asyncio.gather(*(follow(chat, data) for chat, data in frontier))
             frontier = []
             for chat, screen in screens:
@@ -196,6 +204,7 @@ async def test_a_failing_spinner_answer_never_holds_back_the_screen(api, redis_u
         api.push_callback(24, "n:work", message_id=5)
         edited = (await api.wait_sent(2, 24, timeout=10))[-1]
         assert edited.method == "editMessageText" and title("work", "en") in text_of(edited)
+        await api.wait_call("answerCallbackQuery")  # beside the screen: it may come after it
         api.faults["answerCallbackQuery"] = [("429", 30)]
         api.push_callback(24, "n:work_wage", message_id=5)
         # Sooner than the 30 s Telegram asked to wait before answering that query again.
@@ -279,12 +288,20 @@ async def test_redis_killed_and_restarted(api, tmp_path, monkeypatch):
 
 async def test_429_5xx_and_proxy_pages_are_retried_after_the_wait_asked(api, redis_url):
     sleep = FakeSleep()
-    async with running(api, redis_url, sleep=sleep):
+    metrics = Metrics()
+    async with running(api, redis_url, sleep=sleep, metrics=metrics):
         api.faults["sendMessage"] = [("429", 7), ("500",), ("html502",)]
         shown = await say(api, 13, "/start en-PL")
         assert title("home", "en") in shown
         assert len([c for c in api.calls if c.method == "sendMessage"]) == 4
     assert sleep.asked == [7, 0.5, 1.0]  # retry_after as Telegram asked, then a growing delay
+    counted = {(s.labels["status"], s.value) for f in metrics.registry.collect()
+               for s in f.samples if s.name == "stay_safe_bot_api_requests_total"
+               and s.labels["method"] == "sendMessage"}
+    assert counted == {("429", 1), ("5xx", 1), ("bad_response", 1), ("200", 1)}
+    retries = {s.labels["reason"]: s.value for f in metrics.registry.collect()
+               for s in f.samples if s.name == "stay_safe_bot_api_retries_total"}
+    assert retries == {"429": 1, "5xx": 1, "bad_response": 1}
 
 
 async def test_a_person_who_blocked_the_bot_does_not_stop_it(api, redis_url):
@@ -383,14 +400,30 @@ async def test_content_changes_go_live_and_broken_ones_are_refused(api, redis_ur
     shutil.copytree(PROJECT / "flows", root / "flows")
     shutil.copytree(PROJECT / "content", root / "content")
     texts = root / "content/en/work.yaml"
-    async with running(api, redis_url, CONTENT_DIR=str(root), CONTENT_RELOAD_SECONDS="0.1"):
+    metrics = Metrics()
+
+    def sample(name: str, **labels: str) -> float | None:
+        return metrics.registry.get_sample_value(name, labels)
+
+    def version() -> str:
+        (family,) = [f for f in metrics.registry.collect() if f.name == "stay_safe_content"]
+        return family.samples[0].labels["version"]
+
+    async with running(api, redis_url, metrics=metrics, CONTENT_DIR=str(root),
+                       CONTENT_RELOAD_SECONDS="0.1"):
         await say(api, 23, "/start en")
+        first = version()
         texts.write_text(texts.read_text().replace("🔎 Check an agency", "🔎 Check the agency"))
         await eventually(lambda: "content reloaded" in caplog.text)
         assert "Check the agency" in await tap(api, 23, "n:work_agency")
+        assert sample("stay_safe_content_reloads_total", result="accepted") == 1
+        second = version()
+        assert second != first and len(second) == 12
         texts.write_text("work_agency: [this is: not valid\n")
         await eventually(lambda: "content change refused" in caplog.text)
         assert "Check the agency" in await tap(api, 23, "n:work_agency")
+        assert sample("stay_safe_content_reloads_total", result="refused") == 1
+        assert version() == second  # still serving the last good one
 
 
 async def test_a_burst_of_people_does_not_look_like_a_redis_outage(api, redis, redis_url,

@@ -1,9 +1,18 @@
-"""Start-up and long polling: config → content → storage → Bot + Dispatcher."""
+"""Start-up, long polling or the webhook, and a clean shutdown.
+
+config → HTTP server (health, metrics, the webhook) → content → storage → Bot + Dispatcher →
+Telegram (``getMe`` with backoff, the profile, then ``setWebhook`` or polling). On SIGTERM the
+bot stops taking updates (the webhook answers 503, polling stops), gives those in flight
+``SHUTDOWN_SECONDS`` to finish, cuts short the rest (Telegram delivers them again), writes back
+what Redis missed and exits 0.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import signal
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -18,16 +27,22 @@ from aiogram.exceptions import (
 from aiogram.methods import AnswerCallbackQuery, EditMessageText, GetMe, GetUpdates, SendMessage
 from aiogram.methods.base import Response
 from aiogram.types import User
+from aiohttp import web
 
 from bot.config import Config
 from bot.conversations import Conversations
-from bot.publish import load_checked, watch
+from bot.ops.health import Health, ops_routes
+from bot.ops.metrics import Metrics
+from bot.ordering import LocalOrdering, Ordering, RedisOrdering
+from bot.publish import fingerprint, load_checked, watch
 from bot.stats import MemoryCounter, RedisCounter
 from bot.storage import MemoryStore, RedisStore, SessionStore
 from bot.telegram.handlers import register
 from bot.telegram.profile import set_profile
 from bot.telegram.retry import RetryMiddleware
 from bot.telegram.session import NoRedirectSession
+from bot.telegram.updates import ApiMetrics, InFlight, UpdateFlow
+from bot.telegram.webhook import WebhookHandler
 
 log = logging.getLogger("stay_safe")
 
@@ -47,10 +62,13 @@ class StartupError(Exception):
     """Start-up cannot go on; the message says why in one line."""
 
 
-def build_bot(config: Config, sleep=asyncio.sleep) -> Bot:
+def build_bot(config: Config, sleep=asyncio.sleep, metrics: Metrics | None = None) -> Bot:
     api = TelegramAPIServer.from_base(config.api_url) if config.api_url else None
     session = NoRedirectSession(api=api) if api else NoRedirectSession()
-    session.middleware(RetryMiddleware(sleep=sleep))
+    session.middleware(RetryMiddleware(sleep=sleep,
+                                       retried=metrics.api_retry if metrics else None))
+    if metrics is not None:  # inside the retries: each attempt is counted
+        session.middleware(ApiMetrics(metrics))
     return Bot(config.token, session=session,
                default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
@@ -62,6 +80,68 @@ def build_store(config: Config) -> SessionStore:
         return RedisStore.from_url(config.redis_url, config.session_ttl_seconds)
     log.warning("REDIS_URL is not set: sessions are kept in memory and lost on restart")
     return MemoryStore(config.session_ttl_seconds)
+
+
+def build_ordering(config: Config, store: SessionStore) -> Ordering:
+    """Across replicas (Redis) for a webhook; within the process when it is the only one that
+    can get updates (polling: Telegram gives them to one poller) or has no Redis."""
+    if config.webhook_url and isinstance(store, RedisStore):
+        return RedisOrdering(store, lock_seconds=config.lock_seconds)
+    if config.webhook_url:
+        log.warning("a webhook without REDIS_URL: run one replica only (turns and sessions are "
+                    "kept in this process)")
+    return LocalOrdering()
+
+
+async def serve(app: web.Application, host: str, port: int) -> web.AppRunner:
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, host, port, shutdown_timeout=5).start()
+    except OSError as exc:
+        await runner.cleanup()
+        raise StartupError(f"cannot listen on {host}:{port} ({exc.strerror or exc}): "
+                           "check HOST and PORT") from None
+    log.info("serving /healthz, /readyz and /metrics on %s:%d", host, port)
+    return runner
+
+
+async def set_webhook(bot: Bot, config: Config) -> None:
+    """Point Telegram at the webhook (every replica does, with the same values)."""
+    try:
+        await bot.set_webhook(config.webhook_url, secret_token=config.webhook_secret,
+                              allowed_updates=ALLOWED_UPDATES,
+                              max_connections=config.max_connections,
+                              drop_pending_updates=False)
+    except TelegramAPIError as exc:
+        raise StartupError(f"Telegram refused the webhook: {exc.message}") from None
+    log.info("webhook set: Telegram posts updates to %s (at most %d connections)",
+             config.webhook_url, config.max_connections)
+
+
+async def leave_webhook(bot: Bot) -> None:
+    """Polling gets nothing while a webhook is set (409): remove one left from webhook mode."""
+    try:
+        if (await bot.get_webhook_info()).url:
+            log.warning("a webhook was set for this bot: removing it, since WEBHOOK_URL is not "
+                        "set (polling). Do not poll beside webhook replicas")
+            await bot.delete_webhook(drop_pending_updates=False)
+    except TelegramAPIError as exc:
+        log.warning("could not check for a webhook (%s); polling anyway", exc.message)
+
+
+@contextlib.contextmanager
+def stop_on_signals(stop: asyncio.Event, enabled: bool):
+    """SIGTERM and SIGINT set ``stop`` (handled here, not by aiogram, in both modes)."""
+    loop = asyncio.get_running_loop()
+    signals = (signal.SIGTERM, signal.SIGINT) if enabled else ()
+    for number in signals:
+        loop.add_signal_handler(number, stop.set)
+    try:
+        yield
+    finally:
+        for number in signals:
+            loop.remove_signal_handler(number)
 
 
 async def pause(seconds: float, stop: asyncio.Event, sleep=asyncio.sleep) -> None:
@@ -108,28 +188,52 @@ async def ask_username(config: Config) -> str:
 
 
 async def run_bot(config: Config, stop: asyncio.Event | None = None,
-                  handle_signals: bool = True, sleep=asyncio.sleep) -> None:
-    """Run until ``stop`` is set (or a signal arrives when ``handle_signals``).
+                  handle_signals: bool = True, sleep=asyncio.sleep,
+                  metrics: Metrics | None = None) -> None:
+    """Run until ``stop`` is set (or SIGTERM/SIGINT arrives when ``handle_signals``).
 
     ``sleep`` is every wait before a retry (Bot API calls, start-up): tests pass a fake one.
     """
     stop = stop or asyncio.Event()
-    engine, fatal, gaps = await asyncio.to_thread(load_checked, config.content_dir)
-    if engine is None:
-        first = fatal[0] if fatal else "no settings"
-        raise StartupError(f"content has {len(fatal)} error(s), first: {first} "
-                           "(run `stay-safe validate`)")
-    if gaps:
-        log.warning("%d missing translation(s): readers see the fallback language", len(gaps))
+    with stop_on_signals(stop, handle_signals):
+        await _run(config, stop, sleep, metrics or Metrics())
+
+
+async def _run(config: Config, stop: asyncio.Event, sleep, metrics: Metrics) -> None:
     store = build_store(config)
+    health = Health(store if isinstance(store, RedisStore) else None)
     counter = (RedisCounter.from_url(config.redis_url, config.stats_ttl_days)
                if config.redis_url else MemoryCounter())
-    conversations = Conversations(engine, store, counter)
-    bot = build_bot(config, sleep)
+    bot = build_bot(config, sleep, metrics)
+    in_flight = InFlight(metrics)
     # Sessions live in our own store, so aiogram's FSM (a context per update) is not needed.
-    dispatcher = register(Dispatcher(disable_fsm=True), conversations, config.admin_ids)
+    dispatcher = Dispatcher(disable_fsm=True)
+    app = web.Application()
+    app.add_routes(ops_routes(health, metrics))
+    if config.webhook_url:  # 503 until connected and set up: Telegram delivers it again
+        WebhookHandler(dispatcher, bot, config.webhook_secret, metrics,
+                       accepting=lambda: health.telegram and not health.draining).add_to(
+            app, config.webhook_path)
+    runner = None
     tasks: list[asyncio.Task] = []
     try:
+        if config.port is not None:
+            runner = await serve(app, config.host, config.port)
+        engine, fatal, gaps = await asyncio.to_thread(load_checked, config.content_dir)
+        if engine is None:
+            first = fatal[0] if fatal else "no settings"
+            raise StartupError(f"content has {len(fatal)} error(s), first: {first} "
+                               "(run `stay-safe validate`)")
+        if gaps:
+            log.warning("%d missing translation(s): readers see the fallback language",
+                        len(gaps))
+        ordering = build_ordering(config, store)
+        conversations = Conversations(engine, store, counter, ordering=ordering)
+        metrics.content_in_use(fingerprint(config.content_dir), len(engine.catalog.nodes))
+        metrics.watch(store, counter, ordering)
+        health.content = True
+        register(dispatcher, conversations, config.admin_ids)
+        dispatcher.update.outer_middleware(UpdateFlow(conversations, metrics, in_flight))
         me = await wait_for_telegram(bot, stop, sleep)
         if me is None:
             return
@@ -138,22 +242,49 @@ async def run_bot(config: Config, stop: asyncio.Event | None = None,
                  len(engine.catalog.nodes), ", ".join(engine.settings.languages))
         await set_profile(bot, engine.catalog)
         if config.reload_seconds > 0:
-            tasks.append(asyncio.create_task(
-                watch(config.content_dir, conversations.use, config.reload_seconds, stop)))
-        polling = asyncio.create_task(dispatcher.start_polling(
-            bot, allowed_updates=ALLOWED_UPDATES, handle_signals=handle_signals,
-            close_bot_session=False))
-        stopper = asyncio.create_task(stop.wait())
-        tasks.append(stopper)
-        await asyncio.wait({polling, stopper}, return_when=asyncio.FIRST_COMPLETED)
-        if not polling.done():
-            await dispatcher.stop_polling()
-            await polling
+            def use(new) -> None:
+                conversations.use(new)
+                metrics.reloaded(accepted=True)
+                metrics.content_in_use(fingerprint(config.content_dir), len(new.catalog.nodes))
+
+            tasks.append(asyncio.create_task(watch(
+                config.content_dir, use, config.reload_seconds, stop,
+                refused=lambda: metrics.reloaded(accepted=False))))
+        if config.webhook_url:
+            await set_webhook(bot, config)
+            health.telegram = True
+            await stop.wait()
+        else:
+            await leave_webhook(bot)
+            await _poll(dispatcher, bot, stop, health)
         stop.set()
+        health.draining = True
+        cut = await in_flight.drain(config.shutdown_seconds)
+        if cut:
+            log.warning("%d update(s) cut short by the shutdown: Telegram delivers them again",
+                        cut)
+        log.info("stopped taking updates; shutting down")
     finally:
+        health.draining = True
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        if runner is not None:
+            await runner.cleanup()
         await bot.session.close()
         await store.close()
         await counter.close()
+
+
+async def _poll(dispatcher: Dispatcher, bot: Bot, stop: asyncio.Event, health: Health) -> None:
+    polling = asyncio.create_task(dispatcher.start_polling(
+        bot, allowed_updates=ALLOWED_UPDATES, handle_signals=False, close_bot_session=False))
+    health.telegram = True
+    stopper = asyncio.create_task(stop.wait())
+    try:
+        await asyncio.wait({polling, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopper.cancel()
+    if not polling.done():
+        await dispatcher.stop_polling()
+    await polling

@@ -31,10 +31,11 @@ NOT_RETRIED = (GetUpdates, AnswerCallbackQuery)
 
 class RetryMiddleware(BaseRequestMiddleware):
     def __init__(self, attempts: int = ATTEMPTS, first_delay: float = FIRST_DELAY,
-                 sleep=asyncio.sleep):
+                 sleep=asyncio.sleep, retried=None):
         self.attempts = attempts
         self.first_delay = first_delay
         self.sleep = sleep  # tests pass a fake that records the waits asked for
+        self.retried = retried or (lambda method, reason: None)  # (Bot API method, reason)
 
     async def __call__(self, make_request, bot, method):
         if isinstance(method, NOT_RETRIED):
@@ -48,12 +49,20 @@ class RetryMiddleware(BaseRequestMiddleware):
                 if attempt == self.attempts or exc.retry_after > MAX_RETRY_AFTER:
                     raise
                 log.warning("%s: Telegram asks to wait %s s (429)", name, exc.retry_after)
+                self.retried(method.__api_method__, "429")
                 await self.sleep(exc.retry_after)
             except (TelegramServerError, TelegramNetworkError, ClientDecodeError) as exc:
                 if attempt == self.attempts:
                     raise
                 log.warning("%s failed (%s), retry %d in %.1f s", name, type(exc).__name__,
                             attempt, delay)
+                self.retried(method.__api_method__, _reason(exc))
                 await self.sleep(delay)
                 delay *= 2
         raise AssertionError("unreachable")
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, TelegramNetworkError):
+        return "network"
+    return "bad_response" if isinstance(exc, ClientDecodeError) else "5xx"
