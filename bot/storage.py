@@ -3,7 +3,8 @@
 A session is a small JSON object (language, country, screen, history): no names, no message
 texts. Every write sets the TTL and every read refreshes it, so an active person never loses
 their place and an inactive one is forgotten after the TTL. One update costs at most two Redis
-round trips: one read (``GETRANGE`` + ``EXPIRE``, pipelined), one write (or delete).
+round trips: one read (``GETRANGE`` + ``EXPIRE``, pipelined), one write (or delete); the
+cross-replica turn of bot/ordering.py rides in them (``Rider``).
 
 A record nobody could have written (bad JSON, ``Infinity``, not an object, too long, a key of
 another Redis type) is that person's problem only: it is logged without its content, the person

@@ -8,6 +8,7 @@ import re
 from importlib import resources
 
 import jsonschema
+import pytest
 import yaml
 
 from bot.config import SETTINGS, load_config
@@ -77,6 +78,12 @@ def compose() -> dict:
     return yaml.safe_load((PROJECT / "docker-compose.yml").read_text(encoding="utf-8"))
 
 
+def compose_only_variables() -> set[str]:
+    """Variables docker-compose.yml reads that are not the bot's settings (Caddy's domain)."""
+    text = (PROJECT / "docker-compose.yml").read_text(encoding="utf-8")
+    return set(re.findall(r"\$\{([A-Z][A-Z0-9_]*)", text)) - NAMES
+
+
 def test_compose_passes_every_setting_to_the_bot():
     environment = compose()["services"]["bot"]["environment"]
     assert set(environment) == NAMES
@@ -91,6 +98,62 @@ def test_compose_passes_every_setting_to_the_bot():
     assert environment["BOT_TOKEN"].startswith("${BOT_TOKEN:?")
 
 
+def test_the_default_services_are_one_polling_bot_and_redis():
+    services = compose()["services"]
+    default = {name for name, service in services.items() if not service.get("profiles")}
+    assert default == {"bot", "redis"}
+    assert "ports" not in services["bot"]  # polling needs no open port
+
+
+def resolved(environment: dict, **shell: str) -> dict:
+    """The environment as compose hands it over, with ``shell`` set and nothing else."""
+    def fill(match: re.Match) -> str:
+        return shell.get(match[1], "")
+    env = {k: re.sub(r"\$\{([A-Z_]+):[-?][^}]*\}", fill, str(v))
+           for k, v in environment.items()}
+    return {**env, "CONTENT_DIR": str(PROJECT)}  # /app in the container
+
+
+def test_the_webhook_profile_runs_two_replicas_behind_caddy_on_one_redis():
+    services = compose()["services"]
+    profile = {name for name, service in services.items()
+               if "webhook" in service.get("profiles", [])}
+    assert profile == {"webhook-1", "webhook-2", "caddy"}
+    caddyfile = (PROJECT / "deploy" / "Caddyfile").read_text(encoding="utf-8")
+    upstreams = re.search(r"reverse_proxy ([^{]+)\{", caddyfile)[1].split()
+    assert upstreams == ["webhook-1:8080", "webhook-2:8080"]
+    assert "./deploy/Caddyfile:/etc/caddy/Caddyfile:ro" in services["caddy"]["volumes"]
+    assert {"80:80", "443:443"} <= set(services["caddy"]["ports"])
+    assert services["caddy"]["environment"]["WEBHOOK_DOMAIN"] == "${WEBHOOK_DOMAIN:-}"
+    for name in ("webhook-1", "webhook-2"):
+        replica = services[name]
+        assert services["caddy"]["depends_on"][name]["condition"] == "service_healthy"
+        assert replica["depends_on"]["redis"]["condition"] == "service_healthy"
+        assert set(replica["environment"]) == NAMES
+        config = load_config(resolved(replica["environment"], BOT_TOKEN="123456789:" + "a" * 35,
+                                      WEBHOOK_SECRET="s3cret", WEBHOOK_DOMAIN="bot.example.org"))
+        assert config.webhook_url == "https://bot.example.org/telegram"
+        assert config.redis_url == "redis://redis:6379/0" and config.port == 8080
+        # Caddy forwards exactly the path the bot serves, and the health check asks the port.
+        assert re.search(rf"handle {config.webhook_path} {{", caddyfile)
+        assert f"127.0.0.1:{config.port}/healthz" in " ".join(replica["healthcheck"]["test"])
+        # Docker's SIGKILL comes after the bot's own wait for updates in flight.
+        grace = int(replica["stop_grace_period"].rstrip("s"))
+        assert grace > config.shutdown_seconds
+    redis = services["redis"]
+    assert "--appendonly" in redis["command"] and redis["healthcheck"]["test"][-1] == "ping"
+
+
+def test_a_replica_without_a_domain_refuses_to_start_in_one_line():
+    from bot.config import ConfigError
+
+    replica = compose()["services"]["webhook-1"]
+    env = resolved(replica["environment"], BOT_TOKEN="123456789:" + "a" * 35,
+                   WEBHOOK_SECRET="s3cret")
+    with pytest.raises(ConfigError, match="WEBHOOK_URL must be an https:// address"):
+        load_config(env)
+
+
 def test_an_empty_setting_means_its_default():
     token = {"BOT_TOKEN": "123456789:" + "a" * 35, "CONTENT_DIR": str(PROJECT)}
     empty = {name: "" for name in NAMES - set(token)}
@@ -102,4 +165,8 @@ def test_every_setting_is_documented_in_readme_and_env_example():
     example = (PROJECT / ".env.example").read_text(encoding="utf-8")
     table = set(re.findall(r"^\| `([A-Z][A-Z0-9_]+)` \|", readme, re.M))
     assert table == NAMES
-    assert set(re.findall(r"^([A-Z][A-Z0-9_]+)=", example, re.M)) == NAMES
+    extra = compose_only_variables()
+    assert extra == {"WEBHOOK_DOMAIN"}
+    assert set(re.findall(r"^([A-Z][A-Z0-9_]+)=", example, re.M)) == NAMES | extra
+    for name in extra:
+        assert f"`{name}`" in readme, name
