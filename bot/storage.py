@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import hashlib
 import json
 import logging
@@ -211,7 +212,9 @@ class EraseJournal:
 
     One key per line, appended and synced before the person is answered; a line without its
     newline (a crash mid-write) is ignored. The file exists only while erasures are pending and
-    holds nothing but those keys (chat ids, as in Redis's own key names).
+    holds nothing but those keys (chat ids, as in Redis's own key names). Replicas on one machine
+    share it (same user, same Redis): each change holds a lock on it, and removing the keys one
+    replica erased keeps those another noted meanwhile.
     """
 
     def __init__(self, path: Path):
@@ -233,18 +236,32 @@ class EraseJournal:
 
     async def add(self, key: str) -> None:
         async with self._lock:
-            await asyncio.to_thread(self._write, [key], os.O_APPEND)
+            await asyncio.to_thread(self._locked, self._write, [key], os.O_APPEND)
 
-    async def replace(self, keys: set[str]) -> None:
+    async def remove(self, done: set[str]) -> None:
+        """Forget the keys erased in Redis (the file goes when none is left)."""
         async with self._lock:
-            if keys:
-                await asyncio.to_thread(self._write, sorted(keys), os.O_TRUNC)
-            else:
-                await asyncio.to_thread(self.path.unlink, missing_ok=True)
+            await asyncio.to_thread(self._locked, self._remove, done)
 
-    def _write(self, keys: list[str], mode: int) -> None:
+    def _remove(self, done: set[str]) -> None:
+        left = self.read() - done
+        if left:
+            self._write(sorted(left), os.O_TRUNC)
+        else:
+            self.path.unlink(missing_ok=True)
+
+    def _locked(self, change, *args) -> None:
+        """``change(*args)`` under a lock every process using this file takes."""
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         self._check_folder()
+        fd = os.open(self.path.with_suffix(".lock"), os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            change(*args)
+        finally:
+            os.close(fd)
+
+    def _write(self, keys: list[str], mode: int) -> None:
         target = self.path if mode == os.O_APPEND else self.path.with_suffix(".new")
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | mode, 0o600)
         try:
@@ -560,7 +577,7 @@ class RedisStore:
         self._erase_later -= keys
         if self.journal is not None:
             try:
-                await self.journal.replace(self._erase_later)
+                await self.journal.remove(keys)
             except OSError as exc:
                 log.warning("could not update the pending erasures on disk (%s)",
                             type(exc).__name__)

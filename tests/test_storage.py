@@ -255,6 +255,23 @@ async def test_starting_again_after_forget_during_an_outage_keeps_the_new_sessio
     await store.close()
 
 
+async def test_replicas_on_one_machine_keep_each_others_pending_erasures(
+        redis, switch, clock, tmp_path):
+    # Regression: the replica whose Redis came back rewrote the journal they share (same user,
+    # same Redis) with its own pending erasures only, dropping the other replica's.
+    path = tmp_path / "state" / "erase.pending"
+    first = store_via(switch.url, clock, journal=storage.EraseJournal(path))
+    second = RedisStore(Redis.from_url(f"redis://127.0.0.1:{free_port()}/0"), TTL,
+                        journal=storage.EraseJournal(path))
+    await switch.cut()
+    assert await first.erase(CHAT) is False
+    assert await second.erase("2002") is False
+    await back_again(first, switch, clock)  # the first one's erasure is done
+    assert storage.EraseJournal(path).read() == {"2002"}  # the second one's still to do
+    await first.close()
+    await second.close()
+
+
 def test_the_erase_journal_ignores_a_line_cut_short_by_a_crash(tmp_path):
     path = tmp_path / "erase.pending"
     path.write_text("1001\n1002:77\n100")
