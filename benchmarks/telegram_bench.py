@@ -6,8 +6,8 @@ For each bot (a separate process: `stay-safe run`, then benchmarks/bare_bot.py):
 1. throughput and latency: ``--users`` people each send a message and wait for the answer
    before sending the next (closed loop), ``--updates`` messages in all, after a warm-up;
    latency is from the moment the update is queued to the moment the answer reaches the API;
-2. Redis commands per update, from INFO commandstats (this bot pipelines nothing, so each
-   command is one round trip);
+2. Redis round trips per update, from redis-server's ``total_reads_processed`` (a request or
+   a pipeline is read at once), and commands per update, from ``total_commands_processed``;
 3. memory: RSS of the bot process after ``--sessions`` different people have each started a
    conversation (so that many sessions are in use).
 """
@@ -49,9 +49,10 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-async def redis_commands(client: Redis) -> int:
-    stats = await client.info("commandstats")
-    return sum(v["calls"] for k, v in stats.items() if k not in ("cmdstat_info",))
+async def redis_counts(client: Redis) -> tuple[int, int]:
+    """(requests or pipelines read, commands run) by redis-server so far."""
+    stats = await client.info("stats")
+    return stats["total_reads_processed"], stats["total_commands_processed"]
 
 
 async def one(api: FakeBotAPI, chat: int, text: str) -> float:
@@ -94,11 +95,12 @@ async def measure(name: str, command: list[str], redis_url: str, args) -> dict:
         await api.wait_call("getMe", timeout=60)
         await asyncio.sleep(1.0)
         await closed_loop(api, args.users, 500, first_chat=1)  # warm-up
-        await client.config_resetstat()
+        reads, commands = await redis_counts(client)
         cpu_before = cpu_seconds(process.pid)
         elapsed, latencies = await closed_loop(api, args.users, args.updates, first_chat=1)
         cpu = cpu_seconds(process.pid) - cpu_before
-        commands = await redis_commands(client)
+        reads_after, commands_after = await redis_counts(client)
+        round_trips, commands = reads_after - reads - 1, commands_after - commands - 1
         rss_before = rss_mb(process.pid)
         await fill_sessions(api, args.sessions, first_chat=100_000)
         await asyncio.sleep(0.5)
@@ -117,7 +119,8 @@ async def measure(name: str, command: list[str], redis_url: str, args) -> dict:
         "per_second": len(latencies) / elapsed,
         "p50_ms": statistics.median(latencies) * 1000,
         "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000,
-        "redis_per_update": commands / len(latencies),
+        "redis_per_update": round_trips / len(latencies),
+        "commands_per_update": commands / len(latencies),
         "cpu_ms_per_update": cpu / len(latencies) * 1000,
         "rss_mb": rss_before,
         "rss_sessions_mb": rss_after,
@@ -148,12 +151,13 @@ async def main() -> None:
         finally:
             server.stop()
     print(f"{'bot':14} {'updates/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms/upd':>10} "
-          f"{'redis/upd':>10} {'RSS MB':>8} {'RSS+sess':>8}")
+          f"{'Redis RT/upd':>12} {'cmds/upd':>8} {'RSS MB':>8} {'RSS+sess':>8}")
     for name in bots:
         for r in runs[name]:
             print(f"{name:14} {r['per_second']:10.0f} {r['p50_ms']:8.1f} {r['p99_ms']:8.1f} "
-                  f"{r['cpu_ms_per_update']:10.2f} {r['redis_per_update']:10.2f} "
-                  f"{r['rss_mb']:8.1f} {r['rss_sessions_mb']:8.1f}")
+                  f"{r['cpu_ms_per_update']:10.2f} {r['redis_per_update']:12.2f} "
+                  f"{r['commands_per_update']:8.2f} {r['rss_mb']:8.1f} "
+                  f"{r['rss_sessions_mb']:8.1f}")
     ours = max(runs["stay-safe"], key=lambda r: r["per_second"])
     bare = max(runs["bare aiogram"], key=lambda r: r["per_second"])
     cpu_ours = min(r["cpu_ms_per_update"] for r in runs["stay-safe"])

@@ -120,6 +120,8 @@ class _Done:
         return max(ids) if ids else None
 
     def add(self, key: str, update_id: int) -> None:
+        if not self.limit:
+            return
         ids = [*self._live(key), update_id][-self.keep:]
         self._ids[key] = (self.clock() + self.seconds, ids)
         self._ids.move_to_end(key)
@@ -136,11 +138,14 @@ class _Line:
 
 
 class LocalOrdering(Ordering):
-    """Turns within this process: enough for one process; the first half of RedisOrdering."""
+    """Turns within this process: enough for one process; the first half of RedisOrdering.
+
+    ``remember=False`` keeps no handled update_ids (no duplicates, no late updates): for a
+    poller, which never gets an update twice while it runs, and would forget on a restart."""
 
     def __init__(self, clock=time.monotonic, done_seconds: float = DONE_SECONDS,
-                 keep: int = DONE_KEEP, limit: int = MEMORY_LIMIT):
-        self._done = _Done(clock, done_seconds, keep, limit)
+                 keep: int = DONE_KEEP, limit: int = MEMORY_LIMIT, remember: bool = True):
+        self._done = _Done(clock, done_seconds, keep, limit if remember else 0)
         self._lines: dict[str, _Line] = {}
         self._arrivals = itertools.count()
 

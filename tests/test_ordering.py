@@ -98,6 +98,15 @@ async def test_an_update_delivered_twice_is_handled_once_and_remembered_for_a_wh
     await ordering.finish(late_again, handled=True)
 
 
+async def test_a_poller_remembers_no_update_ids():
+    ordering = LocalOrdering(FakeClock(), remember=False)
+    for _ in range(2):
+        turn = await ordering.claim("chat", 7, nothing)
+        assert not turn.duplicate
+        await ordering.finish(turn, handled=True)
+    assert not ordering._done._ids
+
+
 async def test_an_update_cut_short_is_handled_again_when_delivered_again():
     ordering = LocalOrdering(FakeClock())
     turn = await ordering.claim("chat", 5, nothing)

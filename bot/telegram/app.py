@@ -90,7 +90,8 @@ def build_ordering(config: Config, store: SessionStore) -> Ordering:
     if config.webhook_url:
         log.warning("a webhook without REDIS_URL: run one replica only (turns and sessions are "
                     "kept in this process)")
-    return LocalOrdering()
+        return LocalOrdering()
+    return LocalOrdering(remember=False)  # a poller never gets an update twice while it runs
 
 
 async def serve(app: web.Application, host: str, port: int) -> web.AppRunner:
