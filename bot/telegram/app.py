@@ -115,7 +115,7 @@ async def set_webhook(bot: Bot, config: Config) -> None:
                               max_connections=config.max_connections,
                               drop_pending_updates=False)
     except TelegramAPIError as exc:
-        raise StartupError(f"Telegram refused the webhook: {exc.message}") from None
+        raise StartupError(f"could not set the webhook: {exc.message}") from None
     log.info("webhook set: Telegram posts updates to %s (at most %d connections)",
              config.webhook_url, config.max_connections)
 
