@@ -50,19 +50,27 @@ class Metrics:
                                ["result"], registry=r)
         self.content = Info("stay_safe_content", "The content in use: a hash of its files "
                             "and its number of screens", registry=r)
-        for kind in (*UPDATE_KINDS, "other"):  # present from the start, at 0
-            for outcome in UPDATE_OUTCOMES:
-                self.updates.labels(kind, outcome)
+        # Every update and request counts: the labelled children are looked up once, and the
+        # update series are present from the start, at 0.
+        self._updates = {(kind, outcome): self.updates.labels(kind, outcome)
+                         for kind in (*UPDATE_KINDS, "other") for outcome in UPDATE_OUTCOMES}
+        self._update_seconds = {kind: self.update_seconds.labels(kind)
+                                for kind in (*UPDATE_KINDS, "other")}
+        self._api: dict[tuple[str, str], object] = {}
         for result in ("accepted", "refused"):
             self.reloads.labels(result)
 
     def update(self, kind: str, outcome: str, seconds: float) -> None:
         kind = kind if kind in UPDATE_KINDS else "other"
-        self.updates.labels(kind, outcome).inc()
-        self.update_seconds.labels(kind).observe(seconds)
+        self._updates[kind, outcome].inc()
+        self._update_seconds[kind].observe(seconds)
 
     def api_request(self, method: str, status: str) -> None:
-        self.api_requests.labels(method, status if status in API_STATUSES else "error").inc()
+        key = (method, status if status in API_STATUSES else "error")
+        child = self._api.get(key)
+        if child is None:
+            child = self._api[key] = self.api_requests.labels(*key)
+        child.inc()
 
     def api_retry(self, method: str, reason: str) -> None:
         self.api_retries.labels(method, reason).inc()

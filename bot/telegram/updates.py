@@ -141,10 +141,11 @@ class UpdateFlow(BaseMiddleware):
             finally:
                 seconds = self.clock() - started
                 self.metrics.update(kind, outcome, seconds)
-                log.log(logging.WARNING if outcome in ("unfinished", "failed") else logging.INFO,
-                        "update %s", outcome,
-                        extra={"update_id": event.update_id, "kind": kind, "outcome": outcome,
-                               "duration_ms": round(seconds * 1000, 1)})
+                level = logging.WARNING if outcome in ("unfinished", "failed") else logging.INFO
+                if log.isEnabledFor(level):
+                    log.log(level, "update %s", outcome, extra={
+                        "update_id": event.update_id, "kind": kind, "outcome": outcome,
+                        "duration_ms": round(seconds * 1000, 1)})
 
 
 class ApiMetrics(BaseRequestMiddleware):
