@@ -137,11 +137,17 @@ def test_the_webhook_profile_runs_two_replicas_behind_caddy_on_one_redis():
         # Caddy forwards exactly the path the bot serves, and the health check asks the port.
         assert re.search(rf"handle {config.webhook_path} {{", caddyfile)
         assert f"127.0.0.1:{config.port}/healthz" in " ".join(replica["healthcheck"]["test"])
-        # Docker's SIGKILL comes after the bot's own wait for updates in flight.
-        grace = int(replica["stop_grace_period"].rstrip("s"))
-        assert grace > config.shutdown_seconds
     redis = services["redis"]
     assert "--appendonly" in redis["command"] and redis["healthcheck"]["test"][-1] == "ping"
+
+
+def test_docker_waits_for_the_updates_in_flight_before_killing_a_bot():
+    shutdown = load_config({"BOT_TOKEN": "123456789:" + "a" * 35,
+                            "CONTENT_DIR": str(PROJECT)}).shutdown_seconds
+    for name in ("bot", "webhook-1", "webhook-2"):
+        # Docker's default is 10 s, then SIGKILL: less than the bot's own wait.
+        grace = int(compose()["services"][name]["stop_grace_period"].rstrip("s"))
+        assert grace > shutdown, name
 
 
 def test_a_replica_without_a_domain_refuses_to_start_in_one_line():
