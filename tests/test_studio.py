@@ -227,6 +227,25 @@ async def test_translations_list_what_is_missing_with_a_link_to_the_screen(base_
         assert 'id="stale"' in page
 
 
+async def test_a_changed_source_text_lists_its_stale_translations_with_links(base_copy: Path):
+    from bot.checks.translations import accept
+    from bot.content.loader import load_catalog
+
+    accept(load_catalog(base_copy)[0], base_copy)  # the base content translates from uk
+    uk = base_copy / "content/uk/main.yaml"
+    uk.write_text(uk.read_text().replace('title: "[uk] Risky"', 'title: "[uk] Very risky"'),
+                  encoding="utf-8")
+    studio = Studio(base_copy)
+    async with studio.client:
+        page = await studio.get("/translations")
+        section = page[page.index('id="stale"'):]
+        links = re.findall(r'<li><a href="([^"]*)">risky\.title</a> \((ru|en)\)', section)
+        assert sorted(lang for _, lang in links) == ["en", "ru"]
+        assert "was: [uk] Risky" in section and "now: [uk] Very risky" in section
+        opened = await studio.get(html.unescape(links[0][0]))
+        assert screen_id(opened) == "risky"
+
+
 def test_studio_imports_only_the_layers_below_it_and_nothing_imports_it():
     studio = sorted((PROJECT / "bot/studio").glob("*.py"))
     assert studio
