@@ -68,7 +68,7 @@ def test_starting_asks_the_adapter_to_open_the_conversation(engine):
     reply = engine.step(at("work"), Tap("p:y"), now=WARSAW_MONDAY_NOON)
     assert reply.handoff == OPEN
     assert reply.messages[0].text == "[en] handoff_connected Example &amp; Co"
-    assert actions(reply.messages[0]) == ["p:x", "s"]
+    assert actions(reply.messages[0]) == ["p:x", "p:s"]
 
 
 @pytest.mark.parametrize("data", ["p", "p:y"])
@@ -106,6 +106,13 @@ def test_ended_leads_home_with_help_one_tap_away(engine):
     assert actions(reply.messages[0]) == ["h", "s"]
 
 
+def test_help_from_within_a_conversation_opens_the_helplines_even_without_the_offer(
+        engine, base_engine):
+    for each in (engine, base_engine):
+        reply = each.step(at("work"), Tap("p:s"))
+        assert reply.session.node == "helplines" and reply.handoff is None
+
+
 def test_a_forged_handoff_action_leads_home(engine):
     assert engine.step(at("work"), Tap("p:zz")).messages[0].text.startswith("[en] stale button")
 
@@ -120,7 +127,7 @@ def test_counsellors_read_the_persons_language_and_country_in_their_own_language
 
 
 def test_person_notices_keep_the_end_button_only_while_the_conversation_goes_on(engine):
-    assert actions(engine.person_notice("handoff_slow", "ru")) == ["p:x", "s"]
+    assert actions(engine.person_notice("handoff_slow", "ru")) == ["p:x", "p:s"]
     assert actions(engine.person_notice("handoff_closed", "ru")) == ["h", "s"]
     assert actions(engine.person_notice("handoff_unavailable", "xx")) == ["h", "s"]
 

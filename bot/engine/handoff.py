@@ -6,7 +6,8 @@ outside-hours notice followed by the helplines, and the texts the relay shows on
 Opening a topic, copying messages and reading the clock belong to the adapter
 (bot/telegram/handoff.py): it passes the moment in (``now``) and carries out ``Reply.handoff``.
 
-Actions: ``p`` asks (consent, or outside hours) · ``p:y`` starts · ``p:x`` ends.
+Actions: ``p`` asks (consent, or outside hours) · ``p:y`` starts · ``p:x`` ends · ``p:s`` the
+helplines from within a conversation.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ HANDOFF_LABELS = ("handoff_button", "handoff_start", "handoff_end")
 # Notices to a person whose conversation goes on (they keep the "end" button) and those that
 # say it is over (they lead home).
 ONGOING = ("handoff_connected", "handoff_slow", "handoff_not_sent")
+# Taps under a counsellor's reply: the answer comes as a new message, so the reply stays.
+KEEP_MESSAGE = frozenset({"p:x", "p:s"})
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,8 @@ class PersonScreens:
 
     def _person(self, session: Session, rest: str, now: dt.datetime | None) -> Reply:
         desk = self.catalog.handoff
+        if rest == "s":  # help stays one tap away, whatever else has changed
+            return self._sos(session)
         if self.handoff is None or desk is None or rest not in ("", "y", "x"):
             return self._home(session, notice="stale_button")
         lang = session.lang
@@ -102,9 +107,10 @@ class PersonScreens:
         return Message(self._person_text(key, lang, org), rows)
 
     def ongoing_buttons(self, lang: str) -> tuple[tuple[Button, ...], ...]:
-        """Under each counsellor's reply: ending stays visible, and help one tap away."""
+        """Under each counsellor's reply: ending stays visible, and help one tap away (both
+        answer in a new message: the reply is not replaced)."""
         return ((Button(self._ui("handoff_end", lang), action="p:x"),
-                 Button(self._ui("sos", lang), action="s")),)
+                 Button(self._ui("sos", lang), action="p:s")),)
 
     def counsellor_notice(self, key: str, org_id: str, code: str, lang: str,
                           country: str | None) -> Message:
