@@ -351,10 +351,12 @@ class FakeBotAPI:
         return self.push_message(chat_id, None, user_id=user_id, thread=thread,
                                  extra={"forum_topic_closed": {}})
 
-    def push_my_chat_member(self, chat_id: int, new: dict, by: int) -> int:
-        """The bot's own membership changed (removed, demoted, made admin again)."""
+    def push_my_chat_member(self, chat_id: int, new: dict, by: int,
+                            old: dict | None = None) -> int:
+        """The bot's own membership changed: removed from or made admin of a group again, or
+        blocked by a person (in their private chat: ``{"status": "kicked", …}``)."""
         self.members[(chat_id, BOT_USER["id"])] = new
-        old = {"status": "administrator", **bot_admin(True)}
+        old = old or bot_admin(True)
         return self.push({"my_chat_member": {
             "chat": self._chat(chat_id), "date": int(time.time()),
             "from": {"id": by, "is_bot": False, "first_name": "Admin"},

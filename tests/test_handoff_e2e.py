@@ -322,6 +322,17 @@ async def test_a_person_who_blocked_the_bot_ends_the_conversation(api, redis, re
     assert await counts(redis) == {"opened": 1, "ended": 1}
 
 
+async def test_a_person_who_blocks_the_bot_is_noticed_at_once(api, redis, redis_url):
+    async with running(api, redis_url):
+        thread = await connect(api)
+        api.blocked.add(PERSON)
+        api.push_my_chat_member(PERSON, {"status": "kicked", "user": BOT_USER, "until_date": 0},
+                                by=PERSON, old={"status": "member", "user": BOT_USER})
+        await eventually(lambda: len(group_notices(api, thread)) == 2)
+        assert group_notices(api, thread)[1].startswith("The person has blocked the bot")
+        assert await links(redis) == []
+
+
 async def test_a_deleted_topic_ends_the_conversation_and_the_person_is_told(api, redis,
                                                                            redis_url):
     async with running(api, redis_url):

@@ -118,6 +118,9 @@ class Relay:
         async def on_my_membership(update: ChatMemberUpdated, bot: Bot) -> None:
             if update.chat.id == self.group:
                 await self.membership_changed(bot, update)
+            elif (update.chat.type == ChatType.PRIVATE
+                  and update.new_chat_member.status == ChatMemberStatus.KICKED):
+                await self._person_blocked(bot, update.chat.id)
 
     # ------------------------------------------------------------ the person's side
     async def take(self, message: TgMessage, bot: Bot) -> bool:
@@ -270,11 +273,7 @@ class Relay:
         try:
             await bot.copy_message(ticket.chat, self.group, message_id, reply_markup=buttons)
         except TelegramForbiddenError:
-            if await self._end_quietly(ticket):
-                await self._post(bot, ticket, "handoff_group_blocked")
-                await self._close_topic(bot, ticket)
-                await self._count(ticket, "ended")
-                log.info("a conversation ended: the person blocked the bot")
+            await self._blocked(bot, ticket)
             return
         except (TelegramAPIError, ClientDecodeError) as exc:
             log.warning("a counsellor's message could not be delivered (%s: %s)",
@@ -287,6 +286,22 @@ class Relay:
             first = False
         if first:
             await self._count(ticket, "answered")
+
+    async def _person_blocked(self, bot: Bot, chat: int) -> None:
+        """Telegram says the person blocked the bot (a my_chat_member update)."""
+        try:
+            ticket = await self.tickets.by_chat(chat)
+        except STORE_DOWN:
+            return  # the next reply finds out (403)
+        if ticket is not None:
+            await self._blocked(bot, ticket)
+
+    async def _blocked(self, bot: Bot, ticket: Ticket) -> None:
+        if await self._end_quietly(ticket):
+            await self._post(bot, ticket, "handoff_group_blocked")
+            await self._close_topic(bot, ticket)
+            await self._count(ticket, "ended")
+            log.info("a conversation ended: the person blocked the bot")
 
     async def _ended_by_counsellors(self, bot: Bot, ticket: Ticket, close: bool) -> None:
         if not await self._end_quietly(ticket):
@@ -310,6 +325,10 @@ class Relay:
         member = update.new_chat_member
         usable = isinstance(member, ChatMemberAdministrator) and member.can_manage_topics
         if usable and not self.available:
+            missing = await check_group(bot, self.group, member.user.id)
+            if missing:
+                log.warning("talking to a person stays off: %s", "; ".join(missing))
+                return
             self._offer(True)
             log.warning("the bot may manage the counsellors' topics again: talking to a "
                         "person is on")
