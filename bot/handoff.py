@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import secrets
 import time
 from collections.abc import Awaitable, Callable
@@ -34,6 +35,8 @@ PERSON_PREFIX = "ss:hp:"
 TOPIC_PREFIX = "ss:ht:"
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud, typed back
 CODE_LENGTH = 4
+# The names ``topic_name`` gives: a topic counsellors created for themselves has another.
+TOPIC_NAME_RE = re.compile(rf"[{CODE_ALPHABET}]{{{CODE_LENGTH}}} · [a-z]{{2,3}}( · [A-Z]{{2}})?")
 CLAIM_SECONDS = 30  # how long a chat is reserved while its topic is being created
 BURST = 5  # messages of one conversation passed on at once
 INTERVAL = 3.0  # then one every this many seconds: a group takes about 20 a minute

@@ -324,7 +324,8 @@ class FakeBotAPI:
                        first_name: str = "Test", username: str | None = None,
                        thread: int | None = None) -> dict:
         """A message someone writes (kept, so that it can be copied), as an update to push or
-        to feed a dispatcher; ``thread``: in that topic of a forum."""
+        to feed a dispatcher; ``thread``: in that topic of a forum (one the test did not
+        create through the bot is the counsellors' own, named "Team")."""
         user = {"id": user_id or chat_id, "is_bot": False, "first_name": first_name}
         if username:
             user["username"] = username
@@ -334,8 +335,9 @@ class FakeBotAPI:
                                                                    "type": chat_type}
         message = {"message_id": next(self._message_ids), "date": int(time.time()),
                    "chat": chat, "from": user}
-        if thread is not None:
-            message.update(message_thread_id=thread, is_topic_message=True)
+        if thread is not None:  # Telegram points it to the topic's first message
+            message.update(message_thread_id=thread, is_topic_message=True,
+                           reply_to_message=self._topic_start(chat_id, thread))
         if text is not None:
             message["text"] = text
             if text.startswith("/"):
@@ -344,6 +346,12 @@ class FakeBotAPI:
         message.update(extra or {})
         self._keep(message)
         return {"message": message}
+
+    def _topic_start(self, chat_id: int, thread: int) -> dict:
+        topic = self.topics.setdefault((chat_id, thread), {"name": "Team", "closed": False})
+        return {"message_id": thread, "date": int(time.time()), "chat": self._chat(chat_id),
+                "message_thread_id": thread, "is_topic_message": True,
+                "forum_topic_created": {"name": topic["name"], "icon_color": 7322096}}
 
     def push_topic_closed(self, chat_id: int, thread: int, user_id: int) -> int:
         """A counsellor closed a topic: the service message every member gets."""

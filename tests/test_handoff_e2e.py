@@ -246,6 +246,28 @@ async def test_a_reply_after_forget_reaches_nobody_and_redis_holds_no_link(api, 
                 assert str(PERSON).encode() not in (await redis.get(key) or b"")
 
 
+async def test_the_counsellors_own_topics_are_left_alone(api, redis, redis_url):
+    async with running(api, redis_url):
+        thread = await connect(api)
+        say_in(api, GROUP, "Who takes the next one?", user_id=COUNSELLOR, thread=9)
+        say_in(api, GROUP, "/end", user_id=COUNSELLOR, thread=9)
+        say_in(api, GROUP, "Hello from the team", user_id=COUNSELLOR, thread=thread)
+        await api.wait_copies(1, PERSON)  # handled after the two before it
+    assert group_notices(api, 9) == [] and len(api.copies(PERSON)) == 1
+
+
+async def test_a_message_that_cannot_be_copied_is_said_so(api, redis, redis_url):
+    async with running(api, redis_url):
+        await connect(api)
+        before = len(api.sent(PERSON))
+        say_in(api, PERSON, None, user_id=PERSON,
+               extra={"giveaway": {"chats": [], "winners_selection_date": 0,
+                                   "winner_count": 1}})
+        notice = (await api.wait_sent(before + 1, PERSON))[-1]
+        assert text_of(notice).startswith("This message could not be passed on")
+        assert callbacks(notice) == ["p:x", "p:s"] and api.copies(GROUP) == []
+
+
 async def test_outside_hours_it_says_when_and_shows_the_helplines(api, redis, redis_url):
     now = Now()
     now.value = dt.datetime(2026, 12, 5, 11, 0, tzinfo=WARSAW)  # a Saturday

@@ -9,6 +9,7 @@ from redis.asyncio import Redis
 
 from bot.handoff import (
     CODE_ALPHABET,
+    TOPIC_NAME_RE,
     MemoryTickets,
     Pacer,
     RedisTickets,
@@ -63,7 +64,11 @@ def test_codes_and_topic_names_say_nothing_about_the_person():
     assert all(len(c) == 4 and set(c) <= set(CODE_ALPHABET) for c in codes)
     assert len(codes) > 40
     assert topic_name(TICKET) == "K7Q2 · uk · PL"
-    assert topic_name(Ticket("AB12", 1, 2, "ru", None, "x")) == "AB12 · ru"
+    assert topic_name(Ticket("AB23", 1, 2, "ru", None, "x")) == "AB23 · ru"
+    # How the relay tells a conversation's topic from one the counsellors made themselves.
+    assert all(TOPIC_NAME_RE.fullmatch(topic_name(Ticket(c, 1, 2, "uk", "PL", "x")))
+               for c in codes)
+    assert not TOPIC_NAME_RE.fullmatch("Team chat")
 
 
 async def test_a_ticket_is_found_from_either_side_until_it_ends(tickets):

@@ -38,7 +38,16 @@ from redis.exceptions import RedisError
 from bot.conversations import Conversations
 from bot.engine.handoff import END, OPEN, Offer
 from bot.engine.output import Message, Reply
-from bot.handoff import MemoryTickets, Pacer, RedisTickets, Ticket, Tickets, new_code, topic_name
+from bot.handoff import (
+    TOPIC_NAME_RE,
+    MemoryTickets,
+    Pacer,
+    RedisTickets,
+    Ticket,
+    Tickets,
+    new_code,
+    topic_name,
+)
 from bot.stats import HANDOFF_PREFIX, MemoryCounter, RedisCounter
 from bot.telegram.render import keyboard
 
@@ -142,11 +151,12 @@ class Relay:
                 return False
             if ticket is None:
                 return False
-            if message.content_type not in COPYABLE:
-                return True  # a service message: nothing to pass on
-            job = functools.partial(self._to_counsellors, bot, ticket, message.message_id)
-            slowed = await self.pacer.submit(chat, job)
-        if slowed:
+            copyable = message.content_type in COPYABLE
+            slowed = copyable and await self.pacer.submit(chat, functools.partial(
+                self._to_counsellors, bot, ticket, message.message_id))
+        if not copyable:
+            await self._tell_person(bot, ticket, "handoff_not_sent")
+        elif slowed:
             await self._tell_person(bot, ticket, "handoff_slow")
         return True
 
@@ -260,13 +270,27 @@ class Relay:
             await self._post_in(bot, topic, None, "handoff_group_not_sent")
             return
         if ticket is None:
-            await self._post_in(bot, topic, None, "handoff_group_gone")
+            if self._conversation_topic(message):  # not a topic the counsellors made
+                await self._post_in(bot, topic, None, "handoff_group_gone")
         elif command == "end":
             await self._ended_by_counsellors(bot, ticket, close=True)
         elif command == "info":
             await self._post(bot, ticket, "handoff_group_info")
         else:
             await self._to_person(bot, ticket, message.message_id)
+
+    def _conversation_topic(self, message: TgMessage) -> bool:
+        """Whether a message without a ticket was written in a conversation's topic (then
+        "not delivered" is said), not one the counsellors made for themselves (silence).
+        Telegram points a message in a topic to the topic's first message, or to the message
+        it answers."""
+        start = message.reply_to_message
+        if start is None:
+            return False
+        if start.forum_topic_created is not None:
+            return bool(TOPIC_NAME_RE.fullmatch(start.forum_topic_created.name))
+        return (start.from_user is not None and self._me is not None
+                and start.from_user.id == self._me.id)
 
     async def _to_person(self, bot: Bot, ticket: Ticket, message_id: int) -> None:
         buttons = keyboard_of(self.conversations.current().ongoing_buttons(ticket.lang))
