@@ -302,7 +302,7 @@ async def test_the_bot_removed_from_the_group_ends_every_conversation(api, redis
                                         "until_date": 0}, by=COUNSELLOR)
         await eventually(lambda: "Sorry, the counsellors cannot be reached right now" in
                          text_of(api.sent(PERSON)[-1]))
-        await eventually(lambda: "К сожалению, сейчас консультанты недоступны" in
+        await eventually(lambda: "К сожалению, сейчас связаться с консультантами" in
                          text_of(api.sent(other)[-1]))
         assert await links(redis) == []
         screen = await tap(api, PERSON, "n:red_flags_work", user_id=PERSON)

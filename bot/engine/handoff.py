@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.content.hours import is_open
 from bot.content.model import Organisation
@@ -70,8 +70,7 @@ class PersonScreens:
             # When someone is there, then the helplines: help now does not wait for hours.
             shown = self._open(session, self.settings.sos)
             notice = Message(self._person_text("handoff_outside", lang, org))
-            return Reply((notice, *shown.messages), shown.session, node=shown.node,
-                         counts=shown.counts)
+            return replace(shown, messages=(notice, *shown.messages))
         if rest == "y":
             message = self.person_notice("handoff_connected", lang, session.country)
             return Reply((message,), session, node=session.node, handoff=OPEN)

@@ -22,6 +22,7 @@ import datetime as dt
 import functools
 import logging
 import weakref
+from dataclasses import replace
 
 from aiogram import Bot, Router
 from aiogram.enums import ChatMemberStatus, ChatType, ContentType
@@ -186,11 +187,10 @@ class Relay:
                         type(exc).__name__)
             return unavailable
         org = engine.catalog.handoff.answering(session.lang, session.country)
-        draft = Ticket(new_code(), chat, 0, session.lang, session.country, org.id)
+        ticket = Ticket(new_code(), chat, 0, session.lang, session.country, org.id)
         try:
-            topic = await bot.create_forum_topic(self.group, topic_name(draft))
-            ticket = Ticket(draft.code, chat, topic.message_thread_id, draft.lang,
-                            draft.country, org.id)
+            topic = await bot.create_forum_topic(self.group, topic_name(ticket))
+            ticket = replace(ticket, topic=topic.message_thread_id)
             await self.tickets.save(ticket)
         except TelegramForbiddenError:
             await self._release(chat)
