@@ -386,6 +386,16 @@ async def test_counsellors_end_with_end_or_by_closing_the_topic(api, redis, redi
     assert await counts(redis) == {"opened": 2, "ended": 2}
 
 
+async def test_counsellors_replies_arrive_in_the_order_they_were_written(api, redis, redis_url):
+    async with running(api, redis_url):
+        thread = await connect(api)
+        for n in range(12):
+            say_in(api, GROUP, f"reply {n}", user_id=COUNSELLOR, thread=thread)
+        await api.wait_copies(12, PERSON)
+    assert [m["text"] for m in api.messages[PERSON] if m.get("text", "").startswith("reply")
+            ] == [f"reply {n}" for n in range(12)]
+
+
 async def test_a_person_who_floods_is_slowed_not_dropped(api, redis, redis_url):
     sleep = FakeSleep()
     async with running(api, redis_url, sleep=sleep):

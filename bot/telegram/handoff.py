@@ -137,7 +137,8 @@ class Relay:
         """Handle ``message`` if it is the relay's: everything in the counsellors' group, and
         a person's message while their conversation is open (commands go to the engine)."""
         if message.chat.id == self.group:
-            await self._from_counsellors(message, bot)
+            async with self._lock(("topic", message.message_thread_id)):  # replies in order
+                await self._from_counsellors(message, bot)
             return True
         if (message.chat.type != ChatType.PRIVATE or not self.available
                 or (message.text or "").startswith("/")):
@@ -435,10 +436,12 @@ class Relay:
         except Exception as exc:  # a count is worth less than the conversation
             log.warning("could not count a conversation event (%s)", type(exc).__name__)
 
-    def _lock(self, chat: int) -> asyncio.Lock:
-        lock = self._locks.get(chat)
+    def _lock(self, key) -> asyncio.Lock:
+        """One lock per person's chat, one per topic: updates are handled concurrently, and
+        each side's messages must arrive in the order they were written."""
+        lock = self._locks.get(key)
         if lock is None:
-            lock = self._locks[chat] = asyncio.Lock()
+            lock = self._locks[key] = asyncio.Lock()
         return lock
 
 
