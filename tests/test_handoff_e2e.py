@@ -17,7 +17,6 @@ from redis.asyncio import Redis
 from bot.config import load_config
 from bot.conversations import Conversations
 from bot.handoff import RedisTickets
-from bot.publish import load_checked
 from bot.stats import HANDOFF_PREFIX, RedisCounter
 from bot.storage import RedisStore
 from bot.telegram.app import build_bot, run_bot
@@ -28,6 +27,7 @@ from tests.fake_botapi import BOT_USER, FakeBotAPI, bot_admin
 from tests.test_telegram_e2e import (  # noqa: F401 - the fixture validates content once
     TOKEN,
     FakeSleep,
+    _shipped_content,
     callbacks,
     eventually,
     shipped_content_checked_once,
@@ -458,7 +458,7 @@ async def test_without_redis_the_tickets_live_in_memory(api):
 async def test_two_replicas_share_the_tickets(api, redis, redis_url):
     """Two bots on one Redis (as behind a webhook): the person writes to one, counsellors to
     the other; the conversation is the same."""
-    engine, _, _ = load_checked(PROJECT)
+    engine, _, _ = _shipped_content()
     replicas = []
     for _ in range(2):
         config = load_config({"BOT_TOKEN": TOKEN, "BOT_API_URL": api.url,
