@@ -206,7 +206,8 @@ async def test_facts_overdue_first_with_the_screens_that_show_them(base_copy: Pa
     async with studio.client:
         page = await studio.get("/facts")
     rows = re.findall(r'<tr id="fact-([a-z_]+)"><td class="([a-z-]+)">', page)
-    assert rows == [("pl_line", "overdue"), ("emergency", "ok")]
+    assert rows == [("pl_line", "overdue"), ("desk_hours", "ok"), ("emergency", "ok"),
+                    ("kyiv_hours", "ok")]
     pl_line = page[page.index('id="fact-pl_line"'):]
     assert ">helplines</a>" in pl_line.split("</tr>")[0]
 

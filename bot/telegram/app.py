@@ -15,7 +15,14 @@ from aiogram.exceptions import (
     TelegramAPIError,
     TelegramUnauthorizedError,
 )
-from aiogram.methods import AnswerCallbackQuery, EditMessageText, GetMe, GetUpdates, SendMessage
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    CopyMessage,
+    EditMessageText,
+    GetMe,
+    GetUpdates,
+    SendMessage,
+)
 from aiogram.methods.base import Response
 from aiogram.types import User
 
@@ -25,13 +32,15 @@ from bot.publish import load_checked, watch
 from bot.stats import MemoryCounter, RedisCounter
 from bot.storage import MemoryStore, RedisStore, SessionStore
 from bot.telegram.handlers import register
+from bot.telegram.handoff import Relay
 from bot.telegram.profile import set_profile
 from bot.telegram.retry import RetryMiddleware
 from bot.telegram.session import NoRedirectSession
 
 log = logging.getLogger("stay_safe")
 
-ALLOWED_UPDATES = ["message", "callback_query"]
+# my_chat_member: the bot's own rights in the counsellors' group (talking to a person).
+ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 GET_ME_FIRST_DELAY = 1.0
 GET_ME_MAX_DELAY = 60.0
 
@@ -40,7 +49,7 @@ GET_ME_MAX_DELAY = 60.0
 # builds Response[<result type>] for every Bot API answer: without these references the class
 # is rebuilt again and again after garbage collection (py-spy: about a tenth of the bot's CPU).
 KEEP_RESPONSE_TYPES = tuple(Response[method.__returning__] for method in (
-    GetUpdates, SendMessage, EditMessageText, AnswerCallbackQuery, GetMe))
+    GetUpdates, SendMessage, EditMessageText, AnswerCallbackQuery, GetMe, CopyMessage))
 
 
 class StartupError(Exception):
@@ -62,6 +71,15 @@ def build_store(config: Config) -> SessionStore:
         return RedisStore.from_url(config.redis_url, config.session_ttl_seconds)
     log.warning("REDIS_URL is not set: sessions are kept in memory and lost on restart")
     return MemoryStore(config.session_ttl_seconds)
+
+
+def build_relay(config: Config, conversations: Conversations, sleep=asyncio.sleep
+                ) -> Relay | None:
+    """Talking to a person, when HANDOFF_CHAT_ID names the counsellors' group."""
+    if config.handoff_chat_id is None:
+        return None
+    return Relay.build(conversations, config.handoff_chat_id, config.handoff_ttl_seconds,
+                       config.redis_url, config.stats_ttl_days, sleep)
 
 
 async def pause(seconds: float, stop: asyncio.Event, sleep=asyncio.sleep) -> None:
@@ -108,10 +126,12 @@ async def ask_username(config: Config) -> str:
 
 
 async def run_bot(config: Config, stop: asyncio.Event | None = None,
-                  handle_signals: bool = True, sleep=asyncio.sleep) -> None:
+                  handle_signals: bool = True, sleep=asyncio.sleep, now=None) -> None:
     """Run until ``stop`` is set (or a signal arrives when ``handle_signals``).
 
-    ``sleep`` is every wait before a retry (Bot API calls, start-up): tests pass a fake one.
+    ``sleep`` is every wait before a retry (Bot API calls, start-up) or between a flooding
+    person's messages, and ``now`` the clock that says whether counsellors are there: tests
+    pass fake ones.
     """
     stop = stop or asyncio.Event()
     engine, fatal, gaps = await asyncio.to_thread(load_checked, config.content_dir)
@@ -124,10 +144,11 @@ async def run_bot(config: Config, stop: asyncio.Event | None = None,
     store = build_store(config)
     counter = (RedisCounter.from_url(config.redis_url, config.stats_ttl_days)
                if config.redis_url else MemoryCounter())
-    conversations = Conversations(engine, store, counter)
+    conversations = Conversations(engine, store, counter, now=now)
+    relay = build_relay(config, conversations, sleep)
     bot = build_bot(config, sleep)
     # Sessions live in our own store, so aiogram's FSM (a context per update) is not needed.
-    dispatcher = register(Dispatcher(disable_fsm=True), conversations, config.admin_ids)
+    dispatcher = register(Dispatcher(disable_fsm=True), conversations, config.admin_ids, relay)
     tasks: list[asyncio.Task] = []
     try:
         me = await wait_for_telegram(bot, stop, sleep)
@@ -136,6 +157,8 @@ async def run_bot(config: Config, stop: asyncio.Event | None = None,
         conversations.bot = me.username  # the fake-bot screen names the real bot
         log.info("connected to Telegram as @%s; %d screens in %s", me.username,
                  len(engine.catalog.nodes), ", ".join(engine.settings.languages))
+        if relay is not None:
+            await relay.start(bot, me)
         await set_profile(bot, engine.catalog)
         if config.reload_seconds > 0:
             tasks.append(asyncio.create_task(
@@ -154,6 +177,8 @@ async def run_bot(config: Config, stop: asyncio.Event | None = None,
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        if relay is not None:
+            await relay.close()
         await bot.session.close()
         await store.close()
         await counter.close()
