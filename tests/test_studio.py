@@ -251,7 +251,8 @@ def test_studio_imports_only_the_layers_below_it_and_nothing_imports_it():
     studio = sorted((PROJECT / "bot/studio").glob("*.py"))
     assert studio
     for path in studio:
-        assert project_imports(path) <= {"content", "engine", "checks", "publish", "studio"}, path
+        assert project_imports(path) <= {"content", "engine", "checks", "publish", "studio",
+                                         "config"}, path
     for package in ("content", "engine", "checks"):
         for path in (PROJECT / "bot" / package).rglob("*.py"):
             assert "studio" not in project_imports(path), path
@@ -278,3 +279,14 @@ def test_a_busy_port_is_refused_in_one_line(base_copy: Path):
     assert result.stderr.count("\n") == 1
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
     assert "Choose one with --port" in result.stderr
+
+
+async def test_editors_see_the_talk_to_a_person_button_and_its_consent_screen():
+    """The studio offers talking to a person as the bot does once HANDOFF_CHAT_ID is set."""
+    studio = Studio(PROJECT)
+    async with studio.client:
+        helplines = await studio.get(chat(s='{"l":"en","c":"PL","n":"home"}', tap="n:helplines"))
+        assert "💬 Talk to a person" in helplines
+        consent = await studio.get(chat(s='{"l":"en","c":"PL","n":"helplines"}', tap="p:"))
+        assert screen_id(consent) == "helplines"
+        assert "not an emergency service" in bubbles(consent)
