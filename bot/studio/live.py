@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.checks.validate import Report, validate
-from bot.content.problems import Problem, blocking
 from bot.config import value
+from bot.content.problems import Problem, blocking
 from bot.engine.handoff import Offer
 from bot.engine.runtime import Engine
 from bot.publish import snapshot
