@@ -93,7 +93,7 @@ class Bot:
         reply = self.api.next_reply(chat)
         started = time.perf_counter()
         if self.webhook:
-            update = self.api.update(self.api.message(chat, text, language_code="en"))
+            update = self.api.update(self.api.message_update(chat, text, language_code="en"))
             posted = asyncio.create_task(self.sender.send(update))
             await asyncio.wait_for(reply, timeout=60)
             latency = time.perf_counter() - started

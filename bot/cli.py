@@ -246,7 +246,14 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
     from redis.exceptions import RedisError
 
-    from bot.stats import RedisCounter, summary, to_csv
+    from bot.stats import (
+        HANDOFF_PREFIX,
+        KEY_PREFIX,
+        RedisCounter,
+        handoff_summary,
+        summary,
+        to_csv,
+    )
 
     url = settings.value("REDIS_URL")
     if not url:
@@ -256,19 +263,25 @@ def cmd_stats(args: argparse.Namespace) -> int:
     except settings.ConfigError as exc:
         return fail(str(exc))
 
-    async def read():
-        counter = RedisCounter.from_url(url)
+    async def read(prefix: str, campaign: str | None):
+        counter = RedisCounter.from_url(url, prefix=prefix)
         try:
-            return await counter.rows(dt.datetime.now(dt.UTC).date(), args.days, args.campaign)
+            return await counter.rows(dt.datetime.now(dt.UTC).date(), args.days, campaign)
         finally:
             await counter.close()
 
+    async def both():
+        return (await read(KEY_PREFIX, args.campaign),
+                None if args.campaign else await read(HANDOFF_PREFIX, None))
+
     try:
-        rows = asyncio.run(read())
+        rows, conversations = asyncio.run(both())
     except (RedisError, OSError) as exc:
         return fail(f"cannot read the counts from REDIS_URL ({type(exc).__name__}): "
                     "is Redis running?", 1)
     print(summary(rows, args.days))
+    if conversations:  # talking to a person, only where an organisation has had some
+        print(f"\n{handoff_summary(conversations, args.days)}")
     if args.csv:
         try:
             Path(args.csv).write_text(to_csv(rows), encoding="utf-8")

@@ -36,6 +36,11 @@ SETTINGS = (
     Setting("BOT_USERNAME", "", "the bot's @username, for `stay-safe qr` (empty: ask "
             "Telegram with BOT_TOKEN)"),
     Setting("LOG_LEVEL", "INFO", "DEBUG, INFO, WARNING or ERROR"),
+    Setting("HANDOFF_CHAT_ID", "", "the counsellors' supergroup (topics on, the bot an admin "
+            "that may manage topics), like -1001234567890; empty: no \"talk to a person\" "
+            "(docs/handoff.md)"),
+    Setting("HANDOFF_TTL_DAYS", "7", "days after the last message at which the link between a "
+            "person and their counsellors' topic is erased"),
     Setting("LOG_FORMAT", "text", "text, or json: one JSON object a line"),
     Setting("WEBHOOK_URL", "", "the public https:// address Telegram sends updates to; its "
             "path is the path served (empty: long polling)"),
@@ -65,6 +70,8 @@ API_URL_RE = re.compile(
     r"(?:/[A-Za-z0-9._~%!$&'()*+,;=:@-]*)*")
 ADMIN_ID_RE = re.compile(r"[0-9]{1,20}")  # ASCII digits only: str.isdigit() accepts "²"
 NUMBER_RE = re.compile(r"[0-9]{1,9}(?:\.[0-9]{1,9})?")  # no inf, nan, 1e999 or 1_000
+# A supergroup's id: -100 and then the group's own number (a basic group's id lacks the -100).
+SUPERGROUP_ID_RE = re.compile(r"-100[0-9]{1,15}")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOG_FORMATS = ("text", "json")
 SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram accepts as a secret_token
@@ -79,6 +86,7 @@ OPS_PATHS = ("/healthz", "/readyz", "/metrics")
 DEFAULT_WEBHOOK_PORT = 8080
 MAX_TTL_DAYS = 3650
 MAX_RELOAD_SECONDS = 86400
+MAX_HANDOFF_TTL_DAYS = 365
 
 
 class ConfigError(Exception):
@@ -97,6 +105,8 @@ class Config:
     stats_ttl_days: int = 400
     bot_username: str | None = None
     log_level: str = "INFO"
+    handoff_chat_id: int | None = None
+    handoff_ttl_seconds: int = 7 * 86400
     log_format: str = "text"
     webhook_url: str | None = None  # None: long polling
     webhook_secret: str = ""
@@ -186,6 +196,17 @@ def _admin_ids(env: Mapping[str, str]) -> frozenset[int]:
     if not all(ADMIN_ID_RE.fullmatch(part) for part in ids):
         raise ConfigError("ADMIN_IDS must be Telegram user ids (numbers), separated by commas")
     return frozenset(int(part) for part in ids)
+
+
+def _handoff_chat_id(env: Mapping[str, str]) -> int | None:
+    raw = value("HANDOFF_CHAT_ID", env)
+    if not raw:
+        return None
+    if not SUPERGROUP_ID_RE.fullmatch(raw):
+        raise ConfigError("HANDOFF_CHAT_ID must be the id of a supergroup, a negative number "
+                          f"starting with -100 (docs/handoff.md says how to find it), got "
+                          f"{_shown(raw)}")
+    return int(raw)
 
 
 def log_level(env: Mapping[str, str]) -> str:
@@ -278,6 +299,8 @@ def load_config(env: Mapping[str, str] | None = None,
         stats_ttl_days=int(_number(env, "STATS_TTL_DAYS", 1, MAX_TTL_DAYS, whole=True)),
         bot_username=check_username(username) if username else None,
         log_level=log_level(env),
+        handoff_chat_id=_handoff_chat_id(env),
+        handoff_ttl_seconds=_handoff_ttl_seconds(env),
         log_format=log_format(env),
         webhook_url=webhook_url,
         webhook_secret=secret,
@@ -287,3 +310,10 @@ def load_config(env: Mapping[str, str] | None = None,
         lock_seconds=_number(env, "CONVERSATION_LOCK_SECONDS", 1, 60),
         shutdown_seconds=_number(env, "SHUTDOWN_SECONDS", 0, 600),
     )
+
+
+def _handoff_ttl_seconds(env: Mapping[str, str]) -> int:
+    days = _number(env, "HANDOFF_TTL_DAYS", 0, MAX_HANDOFF_TTL_DAYS)
+    if days <= 0:
+        raise ConfigError("HANDOFF_TTL_DAYS must be more than 0")
+    return max(60, int(days * 86400))

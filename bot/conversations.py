@@ -20,6 +20,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 from bot.engine.events import Event
+from bot.engine.handoff import Offer
 from bot.engine.output import Reply
 from bot.engine.runtime import Engine
 from bot.engine.session import Session, Unreadable
@@ -43,12 +44,14 @@ _OPEN: ContextVar[_Open | None] = ContextVar("stay_safe_turn", default=None)
 
 class Conversations:
     def __init__(self, engine: Engine, store: SessionStore, counter=None, today=None,
-                 bot: str | None = None, ordering: Ordering | None = None):
+                 bot: str | None = None, now=None, ordering: Ordering | None = None):
         self.engine = engine
         self.store = store
         self.counter = counter  # anonymous campaign counts (bot/stats.py), optional
         self.today = today or (lambda: dt.datetime.now(dt.UTC).date())
+        self.now = now or (lambda: dt.datetime.now(dt.UTC))  # are counsellors there now?
         self.bot = bot  # the bot's @username, once Telegram has told it
+        self.handoff: Offer | None = None  # talking to a person, while its group is usable
         self.ordering = ordering or LocalOrdering()
 
     def use(self, engine: Engine) -> None:
@@ -57,8 +60,9 @@ class Conversations:
 
     def current(self) -> Engine:
         """The engine for today and for this bot: facts past their review date are marked from
-        the day they pass, and the fake-bot screen names the real bot."""
-        engine = self.engine.for_day(self.today(), self.bot)
+        the day they pass, the fake-bot screen names the real bot, and talking to a person is
+        offered while it works."""
+        engine = self.engine.for_day(self.today(), self.bot, self.handoff)
         if engine is not self.engine:
             self.engine = engine
         return engine
@@ -101,7 +105,7 @@ class Conversations:
             except Unreadable:
                 log.warning("an unreadable session was treated as a new one")
         engine = self.current()
-        reply = engine.step(session, event, lang_hint=lang_hint)
+        reply = engine.step(session, event, lang_hint=lang_hint, now=self.now())
         if reply.erase:
             if not await self.store.erase(key):
                 reply = engine.forget_pending(reply, session.lang if session else None)

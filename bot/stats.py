@@ -3,7 +3,8 @@
 Redis holds one hash per campaign and day, ``ss:c:<campaign>:<YYYY-MM-DD>``, whose fields are
 event names (``start``, ``lang_uk``, ``topic_work``, ``helplines``, ``quiz_done``) and whose
 values are counts. No user id, chat id or hash of them is written; the keys expire after
-``STATS_TTL_DAYS``.
+``STATS_TTL_DAYS``. Conversations with a person are counted the same way per organisation
+(``ss:h:<organisation>:<day>``: ``opened``, ``answered``, ``ended``), by a second counter.
 
 Counting never delays an answer: events wait in a bounded queue and are written in the
 background, many people's at once in one pipelined round trip. While Redis is known to be down
@@ -27,6 +28,8 @@ from bot.storage import Breaker
 log = logging.getLogger("stay_safe.stats")
 
 KEY_PREFIX = "ss:c:"
+HANDOFF_PREFIX = "ss:h:"  # talking to a person, per organisation (bot/telegram/handoff.py)
+HANDOFF_EVENTS = ("opened", "answered", "ended")
 DEFAULT_TTL_DAYS = 400
 CONNECTIONS = 8  # the background writer uses one; /stats readers the others
 QUEUE_LIMIT = 10_000  # updates waiting to be counted; beyond this they are dropped
@@ -61,8 +64,11 @@ class RedisCounter:
     """Counts in Redis hashes, written in the background (see the module's docstring)."""
 
     def __init__(self, client, ttl_days: int = DEFAULT_TTL_DAYS, clock=time.monotonic,
-                 queue_limit: int = QUEUE_LIMIT, drain_seconds: float = DRAIN_SECONDS):
+                 queue_limit: int = QUEUE_LIMIT, drain_seconds: float = DRAIN_SECONDS,
+                 prefix: str = KEY_PREFIX):
         self.client = client
+        self.prefix = prefix
+        self.what = "campaign events" if prefix == KEY_PREFIX else "conversation events"
         self.ttl = ttl_days * 86400
         self.breaker = Breaker(RETRY_SECONDS, clock)
         self.drain_seconds = drain_seconds
@@ -73,11 +79,13 @@ class RedisCounter:
         self._writer: asyncio.Task | None = None
 
     @classmethod
-    def from_url(cls, url: str, ttl_days: int = DEFAULT_TTL_DAYS) -> RedisCounter:
+    def from_url(cls, url: str, ttl_days: int = DEFAULT_TTL_DAYS,
+                 prefix: str = KEY_PREFIX) -> RedisCounter:
         from redis.asyncio import Redis
 
         return cls(Redis.from_url(url, max_connections=CONNECTIONS, socket_timeout=SOCKET_SECONDS,
-                                  socket_connect_timeout=SOCKET_SECONDS), ttl_days)
+                                  socket_connect_timeout=SOCKET_SECONDS), ttl_days,
+                   prefix=prefix)
 
     async def add(self, campaign: str, names: tuple[str, ...], day: dt.date) -> None:
         """Queue one update's events; returns at once, whatever Redis is doing."""
@@ -94,8 +102,8 @@ class RedisCounter:
 
     def _drop(self, count: int) -> None:
         if not self._dropped_unreported:
-            log.warning("campaign events are not being counted (Redis is down or too slow); "
-                        "the number missed is logged when counting resumes")
+            log.warning("%s are not being counted (Redis is down or too slow); the number "
+                        "missed is logged when counting resumes", self.what)
         self.dropped += count
         self._dropped_unreported += count
 
@@ -115,7 +123,7 @@ class RedisCounter:
     async def _write(self, batch: list[tuple[str, tuple[str, ...], dt.date]]) -> None:
         from redis.exceptions import RedisError
 
-        events = Counter((f"{KEY_PREFIX}{campaign}:{day.isoformat()}", name)
+        events = Counter((f"{self.prefix}{campaign}:{day.isoformat()}", name)
                          for campaign, names, day in batch for name in names)
         if not self.breaker.available():
             self._drop(events.total())
@@ -135,7 +143,7 @@ class RedisCounter:
             return
         self.breaker.reset()
         if self._dropped_unreported:
-            log.warning("counting campaign events again; %d event(s) were not counted",
+            log.warning("counting %s again; %d event(s) were not counted", self.what,
                         self._dropped_unreported)
             self._dropped_unreported = 0
 
@@ -155,11 +163,11 @@ class RedisCounter:
     async def rows(self, today: dt.date, days: int, campaign: str | None = None) -> list[Row]:
         await self.drained()  # an admin's /stats includes what was just counted
         first = today - dt.timedelta(days=days - 1)
-        pattern = f"{KEY_PREFIX}{campaign or '*'}:*"
+        pattern = f"{self.prefix}{campaign or '*'}:*"
         rows: list[Row] = []
         async for raw_key in self.client.scan_iter(match=pattern, count=500):
             key = raw_key.decode() if isinstance(raw_key, bytes) else raw_key
-            name, _, day_text = key[len(KEY_PREFIX):].rpartition(":")
+            name, _, day_text = key[len(self.prefix):].rpartition(":")
             try:
                 day = dt.date.fromisoformat(day_text)
             except ValueError:
@@ -195,6 +203,19 @@ def summary(rows: list[Row], days: int) -> str:
                      + f"  {extra}")
     if len(lines) == 2:
         lines.append("(no counts yet)")
+    return "\n".join(lines)
+
+
+def handoff_summary(rows: list[Row], days: int) -> str:
+    """Conversations with a person per organisation: opened, answered (a counsellor's first
+    reply), ended."""
+    lines = [f"Talking to a person, last {days} day(s)",
+             f"{'organisation':12} " + " ".join(f"{c:>9}" for c in HANDOFF_EVENTS)]
+    for organisation, counts in sorted(totals(rows).items()):
+        lines.append(f"{organisation:12} " + " ".join(f"{counts.get(c, 0):>9}"
+                                                      for c in HANDOFF_EVENTS))
+    if len(lines) == 2:
+        lines.append("(no conversations yet)")
     return "\n".join(lines)
 
 

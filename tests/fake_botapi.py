@@ -6,6 +6,13 @@ against Telegram's limits: a request Telegram would refuse is recorded in ``viol
 tests can assert there are none. It keeps a webhook as Telegram does (``setWebhook``,
 ``getWebhookInfo``, ``deleteWebhook``; ``getUpdates`` gets 409 while one is set), and
 ``WebhookSender`` posts updates to webhook replicas the way Telegram's servers do.
+
+For talking to a person it also keeps a forum supergroup (``forum``: ``getChat``,
+``getChatMember``, ``createForumTopic``, ``closeForumTopic``), every message a chat holds
+(``messages``: what its members see, copies included) and ``copyMessage``, which copies content
+only, as Telegram does. Telegram's refusals follow from state: a person in ``blocked`` (403),
+a group the bot was ``removed`` from (403), a topic in ``deleted_topics`` (400 "message thread
+not found").
 """
 
 from __future__ import annotations
@@ -53,6 +60,14 @@ class FakeBotAPI:
     _runner: web.AppRunner | None = None
     url: str = ""
     webhook: dict | None = None  # what setWebhook was last given
+    chats: dict[int, dict] = field(default_factory=dict)  # getChat's answers
+    members: dict[tuple[int, int], dict] = field(default_factory=dict)  # getChatMember's
+    topics: dict[tuple[int, int], dict] = field(default_factory=dict)  # (chat, thread) → topic
+    messages: dict[int, list[dict]] = field(default_factory=dict)  # chat → what it holds
+    blocked: set[int] = field(default_factory=set)  # people who blocked the bot
+    removed: set[int] = field(default_factory=set)  # groups the bot was removed from
+    deleted_topics: set[tuple[int, int]] = field(default_factory=set)
+    _thread_ids: itertools.count = field(default_factory=lambda: itertools.count(70))
 
     # ------------------------------------------------------------------ server
     async def start(self) -> FakeBotAPI:
@@ -79,7 +94,7 @@ class FakeBotAPI:
         method = request.match_info["method"]
         params = {k: _maybe_json(v) for k, v in (await request.post()).items()}
         params.update({k: _maybe_json(v) for k, v in request.query.items()})
-        fault = self._next_fault(method)
+        fault = self._next_fault(method) or self._refusal(method, params)
         if isinstance(fault, float):  # slow, then answered as usual
             await asyncio.sleep(fault)
             fault = None
@@ -100,9 +115,13 @@ class FakeBotAPI:
         handler = getattr(self, "_m_" + method, None)
         if handler is None:
             return _error(404, "Not Found: method not found")
-        result = handler(params)
-        if asyncio.iscoroutine(result):
-            result = await result
+        try:
+            result = handler(params)
+            if asyncio.iscoroutine(result):
+                result = await result
+        except FakeRefusal as refusal:
+            self.calls[-1].ok = False
+            return _error(refusal.status, refusal.description)
         return web.json_response({"ok": True, "result": result})
 
     async def _moved(self, request: web.Request) -> web.StreamResponse:
@@ -159,16 +178,108 @@ class FakeBotAPI:
         return self._updates[:100]
 
     def _m_sendMessage(self, params):
-        return self._message(params)
+        return self._keep(self._message(params))
 
     def _m_editMessageText(self, params):
         return self._message(params, int(params["message_id"]))
 
     def _message(self, params, message_id: int | None = None):
         chat_id = int(params["chat_id"])
-        return {"message_id": message_id or next(self._message_ids), "date": int(time.time()),
-                "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group"},
-                "from": BOT_USER, "text": to_plain(str(params.get("text", "")))}
+        message = {"message_id": message_id or next(self._message_ids), "date": int(time.time()),
+                   "chat": self._chat(chat_id), "from": BOT_USER,
+                   "text": to_plain(str(params.get("text", "")))}
+        if params.get("message_thread_id"):
+            message.update(message_thread_id=int(params["message_thread_id"]),
+                           is_topic_message=True)
+        return message
+
+    def _chat(self, chat_id: int) -> dict:
+        if chat_id in self.chats:
+            return {k: v for k, v in self.chats[chat_id].items() if k in ("id", "type", "title",
+                                                                           "is_forum")}
+        return {"id": chat_id, "type": "private" if chat_id > 0 else "group"}
+
+    def _keep(self, message: dict) -> dict:
+        self.messages.setdefault(message["chat"]["id"], []).append(message)
+        return message
+
+    def _refusal(self, method: str, params: dict) -> web.Response | None:
+        """What Telegram answers, given who blocked the bot, removed it, or deleted a topic."""
+        if method not in ("sendMessage", "copyMessage", "createForumTopic", "closeForumTopic",
+                          "editMessageText"):
+            return None
+        chat_id = int(params.get("chat_id", 0))
+        if chat_id in self.blocked:
+            return _error(403, "Forbidden: bot was blocked by the user")
+        if chat_id in self.removed:
+            return _error(403, "Forbidden: bot was kicked from the supergroup chat")
+        thread = params.get("message_thread_id")
+        if thread and (chat_id, int(thread)) in self.deleted_topics:
+            return _error(400, "Bad Request: message thread not found")
+        return None
+
+    # ------------------------------------------------------------------ forums
+    def forum(self, chat_id: int, *, is_forum: bool = True, supergroup: bool = True,
+              admin: bool = True, can_manage_topics: bool = True) -> None:
+        """A counsellors' group, and the bot's place in it."""
+        self.chats[chat_id] = {"id": chat_id, "type": "supergroup" if supergroup else "group",
+                               "title": "Counsellors", "is_forum": is_forum,
+                               "accent_color_id": 0, "max_reaction_count": 11,
+                               "accepted_gift_types": {"unlimited_gifts": False,
+                                                       "limited_gifts": False,
+                                                       "unique_gifts": False,
+                                                       "premium_subscription": False,
+                                                       "gifts_from_channels": False}}
+        self.members[(chat_id, BOT_USER["id"])] = (
+            bot_admin(can_manage_topics) if admin else {"status": "member", "user": BOT_USER})
+
+    def _m_getChat(self, params):
+        chat = self.chats.get(int(params["chat_id"]))
+        if chat is None:
+            raise FakeRefusal(400, "Bad Request: chat not found")
+        return chat
+
+    def _m_getChatMember(self, params):
+        key = (int(params["chat_id"]), int(params["user_id"]))
+        return self.members.get(key, {"status": "left", "user": BOT_USER})
+
+    def _m_createForumTopic(self, params):
+        chat_id = int(params["chat_id"])
+        chat = self.chats.get(chat_id, {})
+        member = self.members.get((chat_id, BOT_USER["id"]), {})
+        if not chat.get("is_forum"):
+            raise FakeRefusal(400, "Bad Request: the chat is not a forum")
+        if not member.get("can_manage_topics"):
+            raise FakeRefusal(400, "Bad Request: not enough rights to create a topic")
+        thread = next(self._thread_ids)
+        self.topics[(chat_id, thread)] = {"name": params["name"], "closed": False}
+        return {"message_thread_id": thread, "name": params["name"], "icon_color": 7322096}
+
+    def _m_closeForumTopic(self, params):
+        topic = self.topics.get((int(params["chat_id"]), int(params["message_thread_id"])))
+        if topic is None:
+            raise FakeRefusal(400, "Bad Request: TOPIC_ID_INVALID")
+        if topic["closed"]:
+            raise FakeRefusal(400, "Bad Request: TOPIC_NOT_MODIFIED")
+        topic["closed"] = True
+        return True
+
+    def _m_copyMessage(self, params):
+        source_chat, target = int(params["from_chat_id"]), int(params["chat_id"])
+        source = next((m for m in self.messages.get(source_chat, ())
+                       if m["message_id"] == int(params["message_id"])), None)
+        if source is None:
+            raise FakeRefusal(400, "Bad Request: message to copy not found")
+        copy = {"message_id": next(self._message_ids), "date": int(time.time()),
+                "chat": self._chat(target), "from": BOT_USER}
+        copy.update({k: v for k, v in source.items() if k in COPIED})
+        if params.get("message_thread_id"):
+            copy.update(message_thread_id=int(params["message_thread_id"]),
+                        is_topic_message=True)
+        if params.get("reply_markup"):
+            copy["reply_markup"] = params["reply_markup"]
+        self._keep(copy)
+        return {"message_id": copy["message_id"]}
 
     def _m_answerCallbackQuery(self, params):
         return True
@@ -198,6 +309,10 @@ class FakeBotAPI:
             if not 1 <= utf16_length(text) <= 4096:
                 problems.append(f"text length {utf16_length(text)} outside 1-4096")
             problems += _keyboard_problems(params.get("reply_markup"))
+        if method == "copyMessage":
+            problems += _keyboard_problems(params.get("reply_markup"))
+        if method == "createForumTopic" and not 1 <= len(str(params.get("name", ""))) <= 128:
+            problems.append("topic name outside 1-128 characters")
         if method == "answerCallbackQuery" and len(str(params.get("text", ""))) > 200:
             problems.append("callback answer over 200 characters")
         if method == "setMyCommands":
@@ -231,7 +346,7 @@ class FakeBotAPI:
         return update_id
 
     def push_message(self, chat_id: int, text: str | None = None, **kw) -> int:
-        return self.push(self.message(chat_id, text, **kw))
+        return self.push(self.message_update(chat_id, text, **kw))
 
     def push_callback(self, chat_id: int, data: str, **kw) -> int:
         return self.push(self.callback(chat_id, data, **kw))
@@ -240,24 +355,57 @@ class FakeBotAPI:
         """An update with the next update_id, for a webhook (``push`` queues one for polling)."""
         return {"update_id": next(self._ids), **body}
 
-    def message(self, chat_id: int, text: str | None = None, *, user_id: int | None = None,
-                language_code: str | None = "uk", chat_type: str = "private",
-                extra: dict | None = None, first_name: str = "Test",
-                username: str | None = None) -> dict:
+    def message_update(self, chat_id: int, text: str | None = None, *,
+                       user_id: int | None = None, language_code: str | None = "uk",
+                       chat_type: str = "private", extra: dict | None = None,
+                       first_name: str = "Test", username: str | None = None,
+                       thread: int | None = None) -> dict:
+        """A message someone writes (kept, so that it can be copied), as an update to push or
+        to feed a dispatcher; ``thread``: in that topic of a forum (one the test did not
+        create through the bot is the counsellors' own, named "Team")."""
         user = {"id": user_id or chat_id, "is_bot": False, "first_name": first_name}
         if username:
             user["username"] = username
         if language_code:
             user["language_code"] = language_code
+        chat = self._chat(chat_id) if chat_id in self.chats else {"id": chat_id,
+                                                                   "type": chat_type}
         message = {"message_id": next(self._message_ids), "date": int(time.time()),
-                   "chat": {"id": chat_id, "type": chat_type}, "from": user}
+                   "chat": chat, "from": user}
+        if thread is not None:  # Telegram points it to the topic's first message
+            message.update(message_thread_id=thread, is_topic_message=True,
+                           reply_to_message=self._topic_start(chat_id, thread))
         if text is not None:
             message["text"] = text
             if text.startswith("/"):
                 message["entities"] = [{"type": "bot_command", "offset": 0,
                                         "length": len(text.split()[0])}]
         message.update(extra or {})
+        self._keep(message)
         return {"message": message}
+
+    def _topic_start(self, chat_id: int, thread: int) -> dict:
+        topic = self.topics.setdefault((chat_id, thread), {"name": "Team", "closed": False})
+        return {"message_id": thread, "date": int(time.time()), "chat": self._chat(chat_id),
+                "message_thread_id": thread, "is_topic_message": True,
+                "forum_topic_created": {"name": topic["name"], "icon_color": 7322096}}
+
+    def push_topic_closed(self, chat_id: int, thread: int, user_id: int) -> int:
+        """A counsellor closed a topic: the service message every member gets."""
+        self.topics[(chat_id, thread)]["closed"] = True
+        return self.push_message(chat_id, None, user_id=user_id, thread=thread,
+                                 extra={"forum_topic_closed": {}})
+
+    def push_my_chat_member(self, chat_id: int, new: dict, by: int,
+                            old: dict | None = None) -> int:
+        """The bot's own membership changed: removed from or made admin of a group again, or
+        blocked by a person (in their private chat: ``{"status": "kicked", …}``)."""
+        self.members[(chat_id, BOT_USER["id"])] = new
+        old = old or bot_admin(True)
+        return self.push({"my_chat_member": {
+            "chat": self._chat(chat_id), "date": int(time.time()),
+            "from": {"id": by, "is_bot": False, "first_name": "Admin"},
+            "old_chat_member": old, "new_chat_member": new}})
 
     def callback(self, chat_id: int, data: str, *, message_id: int = 1,
                  user_id: int | None = None, language_code: str = "uk",
@@ -277,6 +425,21 @@ class FakeBotAPI:
         future = asyncio.get_running_loop().create_future()
         self._reply_waiters.setdefault(chat_id, []).append(future)
         return future
+
+    def copies(self, chat_id: int) -> list[Call]:
+        """Messages copied into ``chat_id`` (Telegram accepted them), oldest first."""
+        return [c for c in self.calls if c.method == "copyMessage" and c.ok
+                and int(c.params["chat_id"]) == chat_id]
+
+    async def wait_copies(self, count: int, chat_id: int, timeout: float = 15.0) -> list[Call]:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while len(self.copies(chat_id)) < count:
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"expected {count} copies, got {len(self.copies(chat_id))}")
+            waiter = self._changed
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(waiter.wait(), timeout=0.5)
+        return self.copies(chat_id)
 
     def sent(self, chat_id: int | None = None) -> list[Call]:
         """Messages shown to people (new or edited), oldest first."""
@@ -304,6 +467,30 @@ class FakeBotAPI:
                 raise AssertionError(f"expected {count} {method} call(s)")
             await asyncio.sleep(0.02)
         return [c for c in self.calls if c.method == method]
+
+
+# What copyMessage carries over: the content, never who sent it or from where.
+COPIED = ("text", "entities", "caption", "caption_entities", "photo", "voice", "document",
+          "video", "audio", "sticker", "animation", "video_note", "location", "contact")
+
+
+class FakeRefusal(Exception):
+    """A method's refusal, answered as Telegram would (status and description)."""
+
+    def __init__(self, status: int, description: str):
+        super().__init__(description)
+        self.status = status
+        self.description = description
+
+
+def bot_admin(can_manage_topics: bool) -> dict:
+    """The bot as an administrator of a group (getChatMember's answer)."""
+    return {"status": "administrator", "user": BOT_USER, "can_be_edited": False,
+            "is_anonymous": False, "can_manage_chat": True, "can_delete_messages": True,
+            "can_manage_video_chats": False, "can_restrict_members": False,
+            "can_promote_members": False, "can_change_info": False, "can_invite_users": True,
+            "can_post_stories": False, "can_edit_stories": False, "can_delete_stories": False,
+            "can_send_welcome_messages": False, "can_manage_topics": can_manage_topics}
 
 
 def _keyboard_problems(markup) -> list[str]:

@@ -38,7 +38,7 @@ LAYERS = {
     "content": set(),
     "engine": {"content"},
     "checks": {"content", "engine"},
-    "studio": {"content", "engine", "checks", "publish"},
+    "studio": {"content", "engine", "checks", "publish", "config"},
 }
 
 

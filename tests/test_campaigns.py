@@ -30,6 +30,7 @@ CATALOG, _ = load_catalog(PROJECT)
     ("", Preset()),
     ("-" * 10, Preset()),
     ("plwork-" + "x" * 60, Preset()),                               # over 64: ignored whole
+    ("uk-PL\n", Preset("uk", None, None, None)),                   # "PL\n" is not a part
 ])
 def test_payload_grammar(payload, expected):
     assert parse_payload(payload, CATALOG) == expected

@@ -280,6 +280,21 @@ def test_stats_prints_each_campaigns_counts(clean_env, capsys, redis_url, counts
     assert capsys.readouterr().out.splitlines()[2].split()[:4] == ["desos", "103", "3", "0"]
 
 
+def test_stats_prints_conversations_with_a_person_per_organisation(clean_env, capsys,
+                                                                    redis_url, counts):
+    client = redis.Redis.from_url(redis_url)
+    client.hset(f"ss:h:staysafe:{counts.isoformat()}", mapping={"opened": 4, "answered": 3,
+                                                                 "ended": 2})
+    client.close()
+    clean_env.setenv("REDIS_URL", redis_url)
+    assert main(["stats"]) == 0
+    out = capsys.readouterr().out
+    assert "desos" in out  # the campaigns first, as before
+    section = out[out.index("Talking to a person, last 30 day(s)"):].splitlines()
+    assert section[1].split() == ["organisation", "opened", "answered", "ended"]
+    assert section[2].split() == ["staysafe", "4", "3", "2"]
+
+
 def test_stats_writes_every_row_to_the_csv(clean_env, capsys, redis_url, counts, tmp_path):
     clean_env.setenv("REDIS_URL", redis_url)
     target = tmp_path / "counts.csv"

@@ -43,6 +43,12 @@ def config(**env: str):
     ("BOT_USERNAME", "ab", "BOT_USERNAME must be a Telegram username"),
     ("BOT_USERNAME", "1staysafe_bot", "BOT_USERNAME must be a Telegram username"),
     ("LOG_LEVEL", "verbose", "LOG_LEVEL must be one of DEBUG, INFO"),
+    ("HANDOFF_CHAT_ID", "-123456789", "HANDOFF_CHAT_ID must be the id of a supergroup"),
+    ("HANDOFF_CHAT_ID", "1001234567890", "HANDOFF_CHAT_ID must be the id of a supergroup"),
+    ("HANDOFF_CHAT_ID", "@counsellors", "HANDOFF_CHAT_ID must be the id of a supergroup"),
+    ("HANDOFF_CHAT_ID", "-100١٢٣", "HANDOFF_CHAT_ID must be the id of a supergroup"),
+    ("HANDOFF_TTL_DAYS", "0", "HANDOFF_TTL_DAYS must be more than 0"),
+    ("HANDOFF_TTL_DAYS", "400", "HANDOFF_TTL_DAYS must be a number from 0 to 365"),
     ("BOT_TOKEN", "123:short", "BOT_TOKEN does not look like a Telegram bot token"),
     ("LOG_FORMAT", "xml", "LOG_FORMAT must be text or json"),
     ("WEBHOOK_URL", "http://bot.example.org/tg", "WEBHOOK_URL must be an https:// address"),
@@ -82,6 +88,14 @@ def test_good_settings_are_read_as_written():
     assert loaded.api_url == "https://bot-api.example.org:8443/tg"
     assert loaded.bot_username == "StaySafe_bot" and loaded.log_level == "DEBUG"
     assert config(BOT_API_URL="http://[::1]:8081").api_url == "http://[::1]:8081"
+
+
+def test_the_handoff_is_off_unless_a_supergroup_is_named():
+    assert config().handoff_chat_id is None
+    assert config().handoff_ttl_seconds == 7 * 86400
+    loaded = config(HANDOFF_CHAT_ID=" -1001234567890 ", HANDOFF_TTL_DAYS="2")
+    assert loaded.handoff_chat_id == -1001234567890
+    assert loaded.handoff_ttl_seconds == 2 * 86400
 
 
 def test_the_token_is_never_in_the_repr_nor_a_password_in_a_url():

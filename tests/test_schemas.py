@@ -16,6 +16,7 @@ from bot.checks.validate import PHONE_VALUE_RE, validate
 from bot.content import loader
 from bot.content.model import FACT_KINDS, FACT_ROLES, NODE_KINDS
 from bot.content.yamlsafe import YamlError, load_text
+from bot.engine.handoff import HANDOFF_UI_KEYS
 from bot.engine.runtime import UI_KEYS
 from tests.conftest import BASE, FIXTURES, PROJECT
 
@@ -26,7 +27,7 @@ BROKEN = sorted((FIXTURES / "broken").glob("*.yaml"))
 # shape. The others need the whole content (links, translations, facts, dates) and are left
 # to validate; YAML the loader refuses (syntax, duplicates, aliases, tags) is no data at all.
 SCHEMA_REFUSES = {"unknown_field", "wrong_type", "missing_default_variant", "phone_not_a_phone",
-                  "profile_too_long"}
+                  "profile_too_long", "handoff_unknown_field"}
 TODAY = dt.date(2026, 11, 23)
 
 
@@ -109,7 +110,7 @@ def test_the_schemas_know_the_fields_the_loader_knows():
 
     content = _schema("content.schema.json")
     assert set(content["definitions"]["screen"]["properties"]) == loader.TEXT_FIELDS
-    assert set(content["properties"]["ui"]["properties"]) == set(UI_KEYS)
+    assert set(content["properties"]["ui"]["properties"]) == {*UI_KEYS, *HANDOFF_UI_KEYS}
 
     fact = _schema("facts.schema.json")["definitions"]["fact"]
     assert set(fact["properties"]) == loader.FACT_FIELDS
@@ -121,6 +122,11 @@ def test_the_schemas_know_the_fields_the_loader_knows():
     assert set(_schema("settings.schema.json")["properties"]) == loader.SETTINGS_FIELDS
     campaign = _schema("campaigns.schema.json")["additionalProperties"]
     assert set(campaign["properties"]) == loader.CAMPAIGN_FIELDS
+
+    handoff = _schema("handoff.schema.json")
+    assert set(handoff["properties"]) == loader.HANDOFF_FIELDS
+    organisation = handoff["definitions"]["organisation"]
+    assert set(organisation["properties"]) == loader.ORGANISATION_FIELDS
 
 
 def test_the_schemas_use_the_loaders_patterns():

@@ -7,6 +7,7 @@ import sys
 
 from bot.checks.spelling import misspelled, words
 from bot.content.loader import load_catalog
+from tests.conftest import PROJECT
 
 
 def _accept_current_words(root):
@@ -48,3 +49,21 @@ def test_validate_spelling_fails_on_a_typo(base_copy):
                              "--spelling"], capture_output=True, text=True, timeout=120)
     assert result.returncode == 1
     assert "content/ru/main.yaml:6:10: error: unknown word 'Рабта' (ru)" in result.stdout
+
+
+def test_the_shipped_texts_have_no_unknown_word():
+    catalog, _ = load_catalog(PROJECT)
+    assert [str(p) for p in misspelled(catalog, PROJECT)] == []
+
+
+def test_a_listed_name_is_accepted_with_the_ukrainian_apostrophe(base_copy):
+    """An editor copies "Л’Акуїла" from a text into words.txt: the text then passes."""
+    _accept_current_words(base_copy)
+    own = base_copy / "content/uk/words.txt"
+    before = own.read_text(encoding="utf-8") if own.exists() else ""
+    own.write_text(before + "Л’Акуїла\n", encoding="utf-8")
+    uk = base_copy / "content/uk/main.yaml"
+    uk.write_text(uk.read_text(encoding="utf-8").replace('title: "Робота"', 'title: "Л’Акуїла"'),
+                  encoding="utf-8")
+    catalog, _ = load_catalog(base_copy)
+    assert misspelled(catalog, base_copy) == []

@@ -206,7 +206,8 @@ async def test_facts_overdue_first_with_the_screens_that_show_them(base_copy: Pa
     async with studio.client:
         page = await studio.get("/facts")
     rows = re.findall(r'<tr id="fact-([a-z_]+)"><td class="([a-z-]+)">', page)
-    assert rows == [("pl_line", "overdue"), ("emergency", "ok")]
+    assert rows == [("pl_line", "overdue"), ("desk_hours", "ok"), ("emergency", "ok"),
+                    ("kyiv_hours", "ok")]
     pl_line = page[page.index('id="fact-pl_line"'):]
     assert ">helplines</a>" in pl_line.split("</tr>")[0]
 
@@ -227,11 +228,31 @@ async def test_translations_list_what_is_missing_with_a_link_to_the_screen(base_
         assert 'id="stale"' in page
 
 
+async def test_a_changed_source_text_lists_its_stale_translations_with_links(base_copy: Path):
+    from bot.checks.translations import accept
+    from bot.content.loader import load_catalog
+
+    accept(load_catalog(base_copy)[0], base_copy)  # the base content translates from uk
+    uk = base_copy / "content/uk/main.yaml"
+    uk.write_text(uk.read_text().replace('title: "[uk] Risky"', 'title: "[uk] Very risky"'),
+                  encoding="utf-8")
+    studio = Studio(base_copy)
+    async with studio.client:
+        page = await studio.get("/translations")
+        section = page[page.index('id="stale"'):]
+        links = re.findall(r'<li><a href="([^"]*)">risky\.title</a> \((ru|en)\)', section)
+        assert sorted(lang for _, lang in links) == ["en", "ru"]
+        assert "was: [uk] Risky" in section and "now: [uk] Very risky" in section
+        opened = await studio.get(html.unescape(links[0][0]))
+        assert screen_id(opened) == "risky"
+
+
 def test_studio_imports_only_the_layers_below_it_and_nothing_imports_it():
     studio = sorted((PROJECT / "bot/studio").glob("*.py"))
     assert studio
     for path in studio:
-        assert project_imports(path) <= {"content", "engine", "checks", "publish", "studio"}, path
+        assert project_imports(path) <= {"content", "engine", "checks", "publish", "studio",
+                                         "config"}, path
     for package in ("content", "engine", "checks"):
         for path in (PROJECT / "bot" / package).rglob("*.py"):
             assert "studio" not in project_imports(path), path
@@ -258,3 +279,14 @@ def test_a_busy_port_is_refused_in_one_line(base_copy: Path):
     assert result.stderr.count("\n") == 1
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
     assert "Choose one with --port" in result.stderr
+
+
+async def test_editors_see_the_talk_to_a_person_button_and_its_consent_screen():
+    """The studio offers talking to a person as the bot does once HANDOFF_CHAT_ID is set."""
+    studio = Studio(PROJECT)
+    async with studio.client:
+        helplines = await studio.get(chat(s='{"l":"en","c":"PL","n":"home"}', tap="n:helplines"))
+        assert "💬 Talk to a person" in helplines
+        consent = await studio.get(chat(s='{"l":"en","c":"PL","n":"helplines"}', tap="p:"))
+        assert screen_id(consent) == "helplines"
+        assert "not an emergency service" in bubbles(consent)

@@ -167,3 +167,32 @@ def test_the_shipped_content_in_the_browser(browser, studio_over, tmp_path: Path
     assert shot.read_bytes().startswith(b"\x89PNG")
     if os.environ.get("STUDIO_SCREENSHOT"):
         shutil.copyfile(shot, PROJECT / os.environ["STUDIO_SCREENSHOT"])
+
+
+def test_a_poster_prints_on_one_a4_page_with_the_code_whole(browser, tmp_path: Path):
+    """The printed sheet of a campaign, laid out by a real browser: one A4 page, the QR code
+    at least 8 cm wide and centred, the short code and the bot's name never broken."""
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "qr", "--username", "StaySafeTestBot", "--campaign",
+         "desos", "--out", str(tmp_path)], capture_output=True, text=True, timeout=60,
+        cwd=PROJECT)
+    assert result.returncode == 0, result.stderr
+    page = browser.new_page()
+    page.set_viewport_size({"width": 794, "height": 1123})  # A4 at 96 dpi
+    page.goto((tmp_path / "desos.html").as_uri())
+    px_per_mm = 96 / 25.4
+    qr = page.locator(".qr svg").bounding_box()
+    assert qr["width"] >= 80 * px_per_mm
+    assert abs((qr["x"] + qr["width"] / 2) - 794 / 2) < 2  # centred
+    sheet = page.locator(".page").bounding_box()
+    assert sheet["height"] <= 297 * px_per_mm + 1  # one page
+    for locator in (page.locator(".code b").last, page.locator(".code b").first):
+        box = locator.bounding_box()
+        assert box["height"] < 2 * 20 * 96 / 72  # one line of 20 pt text: not broken
+    expect(page.locator("h1")).to_contain_text("Германия")
+    expect(page.locator(".numbers")).to_contain_text("112")
+    shot = tmp_path / "poster.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.read_bytes().startswith(b"\x89PNG")
+    pdf = page.pdf(format="A4", print_background=True)
+    assert pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") == 1  # exactly one page

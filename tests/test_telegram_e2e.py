@@ -564,10 +564,10 @@ async def test_a_bug_in_the_engine_still_gets_the_person_an_answer(api, redis_ur
 
     original = Engine.step
 
-    def broken(self, session, event, lang_hint=None):
+    def broken(self, session, event, lang_hint=None, now=None):
         if event == Text("boom"):
             raise RuntimeError("a bug")
-        return original(self, session, event, lang_hint)
+        return original(self, session, event, lang_hint, now)
 
     monkeypatch.setattr(Engine, "step", broken)
     async with running(api, redis_url):

@@ -40,8 +40,8 @@ async def test_each_update_takes_one_turn_in_the_conversation_its_handler_uses(s
         inline_tap = {"callback_query": {
             "id": "77", "chat_instance": "1", "inline_message_id": "AbC", "data": "n:work",
             "from": {"id": 5005, "is_bot": False, "first_name": "T"}}}
-        bodies = [api.message(5001, "/start en"),
-                  api.message(-100, "/help", user_id=5002, chat_type="group"),
+        bodies = [api.message_update(5001, "/start en"),
+                  api.message_update(-100, "/help", user_id=5002, chat_type="group"),
                   api.callback(5003, "n:work"),
                   api.callback(-100, "n:work", user_id=5004, chat_type="supergroup"),
                   inline_tap]

@@ -20,6 +20,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from redis.asyncio import Redis
 
 from bot.content.loader import load_catalog
+from bot.telegram.app import ALLOWED_UPDATES
 from tests.conftest import PROJECT
 from tests.fake_botapi import FakeBotAPI, WebhookSender
 from tests.redis_server import RedisServer, free_port
@@ -143,8 +144,9 @@ async def replicas(api, redis, redis_url, tmp_path):
 
 
 def conversations(api: FakeBotAPI, first_chat: int, count: int) -> dict[int, list[dict]]:
-    return {chat: [api.update(api.message(chat, text, language_code="en", first_name=NAME,
-                                          username=USERNAME)) for text, _ in SCRIPT]
+    return {chat: [api.update(api.message_update(chat, text, language_code="en",
+                                                 first_name=NAME, username=USERNAME))
+                   for text, _ in SCRIPT]
             for chat in range(first_chat, first_chat + count)}
 
 
@@ -165,7 +167,7 @@ async def test_two_replicas_answer_every_update_once_and_in_order_per_chat(api, 
     chats = conversations(api, 770_001, 12)
     twice = {updates[i]["update_id"] for updates in chats.values() for i in (1, 4, 6)}
     async with WebhookSender([a.url, b.url], SECRET) as telegram:
-        forged = api.update(api.message(770_001, "/sos", language_code="en"))
+        forged = api.update(api.message_update(770_001, "/sos", language_code="en"))
         assert await telegram.post(a.url, forged, secret="not-the-secret") == 401
         assert await telegram.post(b.url, forged, header=False) == 401
         refused = len(telegram.log)
@@ -188,7 +190,7 @@ async def test_two_replicas_answer_every_update_once_and_in_order_per_chat(api, 
     assert all(status == 200 for _, _, status in telegram.log[refused:])
     assert api.webhook["url"] == "https://bot.example.org/telegram"
     assert api.webhook["secret_token"] == SECRET
-    assert api.webhook["allowed_updates"] == ["message", "callback_query"]
+    assert api.webhook["allowed_updates"] == ALLOWED_UPDATES
     assert int(api.webhook["max_connections"]) == 40
     await a.stop(), await b.stop()
     for replica in (a, b):
@@ -235,7 +237,8 @@ async def test_metrics_counters_move_and_readyz_is_not_ready_while_redis_is_down
         assert status == 503 and body["redis"] is False and body["content"] is True
         assert total(await replica.metrics(), "stay_safe_redis_up") == 0
         async with WebhookSender([replica.url], SECRET) as telegram:  # still answers
-            await telegram.send(api.update(api.message(770_301, "/sos", language_code="en")))
+            await telegram.send(api.update(api.message_update(770_301, "/sos",
+                                                              language_code="en")))
         assert title("helplines") in answers(api, 770_301)[-1]
         assert (await replica.get("/healthz"))[0] == 200  # alive all along
         server = RedisServer(tmp_path / "redis", port=server.port).start()
@@ -278,8 +281,8 @@ async def test_sigterm_finishes_what_it_can_refuses_new_updates_and_exits_0(api,
                                                 replicas(1, SHUTDOWN_SECONDS="0.5"))
     api.faults["sendMessage"] = [("delay", 1.5), ("delay", 3)]  # slow answers to /sos
     async with WebhookSender([patient.url, hasty.url], SECRET) as telegram:
-        finished = api.update(api.message(770_501, "/sos", language_code="en"))
-        cut = api.update(api.message(770_601, "/sos", language_code="en"))
+        finished = api.update(api.message_update(770_501, "/sos", language_code="en"))
+        cut = api.update(api.message_update(770_601, "/sos", language_code="en"))
         sent = [asyncio.create_task(telegram.post(patient.url, finished))]
         while len(api.faults["sendMessage"]) > 1:
             await asyncio.sleep(0.01)  # the first slow answer has begun
@@ -291,7 +294,7 @@ async def test_sigterm_finishes_what_it_can_refuses_new_updates_and_exits_0(api,
         for replica in (patient, hasty):
             while (await replica.readyz())[1].get("accepting", False):
                 await asyncio.sleep(0.02)
-            new = api.update(api.message(770_701, "/sos", language_code="en"))
+            new = api.update(api.message_update(770_701, "/sos", language_code="en"))
             assert await telegram.post(replica.url, new) == 503  # Telegram sends it elsewhere
         assert await sent[0] == 200 and await sent[1] == 503
     for replica in (patient, hasty):

@@ -65,6 +65,11 @@ RUNTIME_MEANINGS = {
     "code": "the campaign's short code (like PL-WORK)",
     "bot": "the bot's @username",
     "date": "the day a person confirmed the source (like 4 March 2027)",
+    "organisation": "the name of the organisation whose counsellors answer",
+    "hours": "when the counsellors answer, with their time zone (like Mon–Fri 9:00–17:00 "
+             "(Central European Time))",
+    "period": "how long the link to the counsellors is kept after the last message (like "
+              "1 week)",
 }
 FACT_KINDS_IN_WORDS = {
     "phone": "a phone number", "url": "a link", "email": "an e-mail address", "date": "a date",

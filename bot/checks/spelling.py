@@ -48,7 +48,9 @@ def project_words(root: Path, lang: str) -> frozenset[str]:
     if not path.is_file():
         return frozenset()
     lines = path.read_text(encoding="utf-8").splitlines()
-    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+    # "Л’Акуїла" in the list must match "Л’Акуїла" in a text: both are read with one apostrophe.
+    return frozenset(line.strip().translate(_APOSTROPHES) for line in lines
+                     if line.strip() and not line.startswith("#"))
 
 
 def shown_texts(catalog: Catalog, lang: str) -> Iterator[Text]:

@@ -20,6 +20,8 @@ from bot.content.model import DEFAULT_VARIANT, Catalog
 from bot.content.problems import ERROR, REVIEW_OVERDUE, WARNING, Problem, blocking, sort_key
 from bot.content.texts import HOURS_RE, PLACEHOLDER, RUNTIME_VARIABLES
 from bot.content.yamlsafe import Pos, Text
+from bot.engine.events import Tap
+from bot.engine.handoff import HANDOFF_LABELS, HANDOFF_UI_KEYS, Offer
 from bot.engine.runtime import UI_KEYS, Engine, varies_by_country
 from bot.engine.session import Session
 
@@ -33,7 +35,16 @@ MAX_DESCRIPTION = 512
 MAX_SHORT_DESCRIPTION = 120
 MAX_COMMAND_DESCRIPTION = 256
 # UI texts shown on buttons: plain text, short.
-UI_LABELS = ("back", "home", "sos", "yes", "no", "forget_yes", "forget_no", "skip_country")
+UI_LABELS = ("back", "home", "sos", "yes", "no", "forget_yes", "forget_no", "skip_country",
+             *HANDOFF_LABELS)
+# The link's lifetime the rendering checks assume (the consent screen says it in words).
+SAMPLE_OFFER = Offer(keep=dt.timedelta(days=7))
+# Screens whose content changes with each answer cannot offer to talk to a person: the
+# consent screen's "back" reopens the screen, which would start the quiz again.
+NO_HANDOFF_KINDS = ("quiz", "language", "country")
+COUNSELLOR_NOTICES = tuple(k for k in HANDOFF_UI_KEYS if k.startswith("handoff_group_"))
+PERSON_NOTICES = tuple(k for k in HANDOFF_UI_KEYS
+                       if k not in COUNSELLOR_NOTICES and k not in HANDOFF_LABELS)
 
 URL_RE = re.compile(r"(?:https?://|www\.|t\.me/)[^\s<>\"']+|[\w.+-]+@[\w-]+\.[\w.-]+")
 # Any number typed into a text, whole: "50", "+48 22 628 01 20", "8:30–16:30", "24/7".
@@ -124,6 +135,32 @@ class _Checks:
                 self.error(node.pos, f"helplines '{node.id}' needs phones for 'default'")
         self._reachability()
         self._campaigns()
+        self._handoff()
+
+    def _handoff(self) -> None:
+        """flows/handoff.yaml against the screens and the facts (its own shape is the
+        loader's)."""
+        handoff = self.catalog.handoff
+        if handoff is None:
+            return
+        for screen, pos in zip(handoff.screens, handoff.screen_pos, strict=True):
+            node = self.catalog.nodes.get(screen)
+            if node is None:
+                self.error(pos, f"flows/handoff.yaml: screens: '{screen}' is not a screen")
+            elif node.kind in NO_HANDOFF_KINDS:
+                self.error(pos, f"flows/handoff.yaml: screens: '{screen}' is a {node.kind} "
+                           "screen, which cannot offer to talk to a person (offer it on the "
+                           "quiz's result screens instead)")
+        for org in handoff.organisations.values():
+            fact = self.catalog.facts.get(org.hours)
+            if fact is None:
+                if FACTS not in self.unreadable:
+                    self.error(org.hours_pos, f"flows/handoff.yaml: organisation '{org.id}': "
+                               f"no fact '{org.hours}' in flows/facts.yaml (its hours, a fact "
+                               "of kind hours like Mo-Fr 09:00-17:00)")
+            elif fact.kind != "hours":
+                self.error(org.hours_pos, f"flows/handoff.yaml: organisation '{org.id}': fact "
+                           f"'{org.hours}' is a {fact.kind}, not opening hours")
 
     def _campaigns(self) -> None:
         s, codes = self.settings, {}
@@ -170,6 +207,8 @@ class _Checks:
         for node in self.catalog.nodes.values():
             for ids in node.phones.values():
                 used.update(ids)
+        if self.catalog.handoff:
+            used.update(org.hours for org in self.catalog.handoff.organisations.values())
         for fact in self.catalog.facts.values():
             self._freshness(fact)
             if fact.kind == "hours" and not HOURS_RE.fullmatch(str(fact.value)):
@@ -213,7 +252,9 @@ class _Checks:
             yield from ui.values()
 
     # ------------------------------------------------------------ texts
-    def texts(self, ui_keys: tuple[str, ...]) -> None:
+    def texts(self, ui_keys: tuple[str, ...], known: tuple[str, ...] = ()) -> None:
+        """Every screen's and every ``ui_keys`` text in every language; a ui text that is
+        neither required nor ``known`` (allowed without being required) is a mistake."""
         languages = self.settings.languages
         for lang in languages:
             texts = self.catalog.texts.get(lang, {})
@@ -224,7 +265,7 @@ class _Checks:
                                f"texts for '{node_id}', which is not a node in flows/")
             ui = self.catalog.ui.get(lang, {})
             for key, value in ui.items():
-                if key not in ui_keys:
+                if key not in ui_keys and key not in known:
                     self.error(value.pos, f"unknown ui text '{key}' (known: "
                                f"{', '.join(ui_keys)})")
             if not self.catalog.sos_words.get(lang):
@@ -467,7 +508,46 @@ class _Checks:
                         session = state.evolve(lang=lang, country=country, node=node.id)
                         message = engine.render(session)
                         self._message(node, lang, country, message, reported)
+        if self.catalog.handoff:
+            self._handoff_rendering()
         return engine
+
+    def _handoff_rendering(self) -> None:
+        """The screens that offer to talk to a person, with the button (one more fixed row,
+        like the navigation row), and the handoff's texts as each organisation fills them."""
+        engine = Engine(self.catalog, self.today, handoff=SAMPLE_OFFER)
+        desk = self.catalog.handoff
+        countries = (None, *self.settings.countries)
+        for screen in desk.screens:
+            node = self.catalog.nodes.get(screen)
+            if node is None or node.kind in NO_HANDOFF_KINDS:
+                continue
+            reported: set[str] = set()
+            for lang in self.settings.languages:
+                for country in countries:
+                    session = Session(lang=lang, country=country, node=screen)
+                    self._message(node, lang, country, engine.render(session), reported,
+                                  fixed_rows=2)
+        reported = set()
+        for lang in self.settings.languages:
+            for country in countries:
+                org = desk.answering(lang, country)
+                session = Session(lang=lang, country=country, node=self.settings.start)
+                shown = [*engine.step(session, Tap("p")).messages,
+                         *(engine.person_notice(key, lang, country) for key in PERSON_NOTICES),
+                         *(engine.counsellor_notice(key, org.id, "K7Q2", lang, country)
+                           for key in COUNSELLOR_NOTICES)]
+                for message in shown:
+                    problems = [problem for _offset, problem in check_html(message.text)]
+                    length = utf16_length(to_plain(message.text))
+                    if length > MAX_MESSAGE_UTF16:
+                        problems.append(f"it is {length} characters long (the limit is "
+                                        f"{MAX_MESSAGE_UTF16})")
+                    for problem in problems:
+                        if problem not in reported:
+                            reported.add(problem)
+                            self.error(desk.pos, f"a handoff text in {lang} would be refused "
+                                       f"by Telegram: {problem}")
 
     def _varies_by_country(self, node) -> bool:
         if node.kind == "country" or varies_by_country(self.catalog, node):
@@ -475,7 +555,8 @@ class _Checks:
         return any("{country}" in t for texts in self.catalog.texts.values()
                    if node.id in texts for t in texts[node.id].text.values())
 
-    def _message(self, node, lang, country, message, reported: set[str]) -> None:
+    def _message(self, node, lang, country, message, reported: set[str],
+                 fixed_rows: int = 1) -> None:
         where = f"'{node.id}' in {lang}" + (f" for {country}" if country else "")
         length = utf16_length(to_plain(message.text))
         if length > MAX_MESSAGE_UTF16 and "length" not in reported:
@@ -489,7 +570,7 @@ class _Checks:
             if problem not in reported:
                 reported.add(problem)
                 self.error(node.pos, f"message {where} would be refused by Telegram: {problem}")
-        if len(message.buttons) > MAX_KEYBOARD_ROWS + 1 and "rows" not in reported:
+        if len(message.buttons) > MAX_KEYBOARD_ROWS + fixed_rows and "rows" not in reported:
             reported.add("rows")
             self.warning(node.pos, f"message {where} has {len(message.buttons)} rows of "
                          f"buttons; more than {MAX_KEYBOARD_ROWS} is hard to use on a phone")
@@ -541,7 +622,10 @@ def validate(root: Path, today: dt.date | None = None) -> Report:
         checks = _Checks(catalog, today or dt.date.today(), unreadable)
         checks.structure()
         checks.facts()
-        checks.texts((*UI_KEYS, *(f"country_{c}" for c in catalog.settings.other_countries)))
+        ui_keys = (*UI_KEYS, *(f"country_{c}" for c in catalog.settings.other_countries))
+        # The handoff's texts are needed once flows/handoff.yaml exists, and allowed before.
+        checks.texts((*ui_keys, *HANDOFF_UI_KEYS) if catalog.handoff else ui_keys,
+                     known=HANDOFF_UI_KEYS)
         if not blocking(problems + checks.problems):
             engine = checks.rendering()
         problems = problems + checks.problems + stale_problems(catalog, root)

@@ -8,9 +8,12 @@ editor sees them all at once. Cross-file checks (links, translations, HTML, leng
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import logging
 import math
 import re
+import zoneinfo
+from functools import cache
 from pathlib import Path
 
 from bot.content.model import (
@@ -21,8 +24,10 @@ from bot.content.model import (
     Campaign,
     Catalog,
     Fact,
+    Handoff,
     Node,
     NodeTexts,
+    Organisation,
     Profile,
     Question,
     QuizResult,
@@ -40,6 +45,9 @@ LANG_RE = re.compile(r"^[a-z]{2,3}$")
 SETTINGS_FILE = "settings.yaml"
 FACTS_FILE = "facts.yaml"
 CAMPAIGNS_FILE = "campaigns.yaml"
+HANDOFF_FILE = "handoff.yaml"
+HANDOFF_FIELDS = {"screens", "organisations", "default", "countries", "languages"}
+ORGANISATION_FIELDS = {"name", "hours", "time_zone", "language"}
 CAMPAIGN_ID_RE = re.compile(r"^[a-z0-9]{2,20}$")
 SHORT_CODE_RE = re.compile(r"^[A-Z0-9]{2,10}(-[A-Z0-9]{2,10})?$")
 CAMPAIGN_FIELDS = {"organisation", "description", "code", "language", "country", "topic", "logo"}
@@ -425,6 +433,104 @@ def _read_campaigns(root: Path, out: _Collector) -> dict[str, Campaign]:
     return campaigns
 
 
+def _read_handoff(root: Path, settings: Settings, out: _Collector) -> Handoff | None:
+    """flows/handoff.yaml: who answers people who ask to talk to a person (docs/handoff.md).
+    None when the file is absent (nothing of it is offered) or names no usable default.
+
+    A mistake in it is reported and the rest still read, so that one mistake does not bring
+    others in its wake (such as "fact not used"); content with an error is never served."""
+    path = root / "flows" / HANDOFF_FILE
+    if not _present(path):
+        return None
+    data = _load_mapping(path, root, out, "handoff")
+    if data is None:
+        return None
+    what = "flows/handoff.yaml"
+    out.unknown_fields(data, HANDOFF_FIELDS, what)
+    screens = out.words(data.get("screens"), data.value_pos.get("screens", data.pos),
+                        "screens of flows/handoff.yaml")
+    table = out.mapping(data.get("organisations"), data.value_pos.get("organisations",
+                                                                         data.pos),
+                        "organisations of flows/handoff.yaml")
+    organisations = {}
+    for org_id, spec in (table or {}).items():
+        org = _read_organisation(org_id, table.key_pos[org_id], spec, table.value_pos[org_id],
+                                 settings, out)
+        if org is not None:
+            organisations[org_id] = org
+
+    def answering(value, pos: Pos, who: str) -> str | None:
+        if isinstance(value, Text) and value in organisations:
+            return str(value)
+        if isinstance(value, Text) and value in (table or {}):
+            return None  # that organisation's own mistake is reported already
+        got = f"'{value}'" if isinstance(value, Text) else _describe(value)
+        out.error(pos, f"{what}: {who} must be one of the organisations "
+                  f"({', '.join(sorted(table or {})) or 'none yet'}), got {got}")
+        return None
+
+    default = None
+    if "default" not in data:
+        out.error(data.pos, f"{what} needs 'default': the organisation that answers everyone "
+                  "no other line names")
+    else:
+        default = answering(data["default"], data.value_pos["default"], "default")
+    chosen: dict[str, dict[str, str]] = {}
+    for field, allowed, noun in (("countries", settings.countries, "country"),
+                                 ("languages", settings.languages, "language")):
+        chosen[field] = {}
+        m = out.mapping(data.get(field, Map()), data.value_pos.get(field, data.pos),
+                        f"{field} of {what}")
+        for key, value in (m or {}).items():
+            if key not in allowed:
+                out.error(m.key_pos[key], f"{what}: '{key}' is not a configured {noun} "
+                          f"({', '.join(allowed)})")
+                continue
+            org_id = answering(value, m.value_pos[key], f"the organisation for {key}")
+            if org_id:
+                chosen[field][key] = org_id
+    if default is None:
+        return None
+    return Handoff(screens=tuple(str(s) for s in screens),
+                   screen_pos=tuple(s.pos for s in screens), organisations=organisations,
+                   default=default, by_country=chosen["countries"],
+                   by_language=chosen["languages"], pos=data.pos)
+
+
+def _read_organisation(org_id: str, key_pos: Pos, spec, pos: Pos, settings: Settings,
+                       out: _Collector) -> Organisation | None:
+    what = f"organisation '{org_id}' in flows/handoff.yaml"
+    if not ID_RE.match(org_id):
+        out.error(key_pos, f"{what}: an id is {_pattern_hint(ID_RE)} (it names the counts)")
+        return None
+    spec = out.mapping(spec, pos, what)
+    if spec is None:
+        return None
+    out.unknown_fields(spec, ORGANISATION_FIELDS, what)
+    name = out.text(spec, "name", what)
+    hours = out.text(spec, "hours", what)
+    zone = out.text(spec, "time_zone", what)
+    if zone and zone not in _time_zones():
+        near = difflib.get_close_matches(str(zone), _time_zones(), n=1)
+        hint = f"did you mean {near[0]}?" if near else "write one like Europe/Warsaw"
+        out.error(spec.value_pos["time_zone"], f"{what}: '{zone}' is not a time zone "
+                  f"(an IANA name): {hint}")
+    language = out.text(spec, "language", what, required=False) or settings.source_language
+    if language not in settings.languages:
+        out.error(spec.value_pos["language"], f"{what}: language (of the notices its "
+                  f"counsellors read) must be one of {', '.join(settings.languages)}, got "
+                  f"'{language}'")
+    if not (name and hours):
+        return None
+    return Organisation(id=org_id, name=str(name), hours=str(hours), time_zone=str(zone or ""),
+                        language=str(language), pos=key_pos, hours_pos=spec.value_pos["hours"])
+
+
+@cache
+def _time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
 def _logo_ok(root: Path, logo: str, pos: Pos, what: str, out: _Collector) -> bool:
     """A logo is an image file inside flows/ (a relative path like logos/ngo.png)."""
     flows = (root / "flows").resolve()
@@ -517,7 +623,7 @@ def _read_nodes(root: Path, out: _Collector) -> dict[str, Node]:
     nodes: dict[str, Node] = {}
     seen: dict[str, Pos] = {}
     for path in content_files(root / "flows"):
-        if path.name in (SETTINGS_FILE, FACTS_FILE, CAMPAIGNS_FILE):
+        if path.name in (SETTINGS_FILE, FACTS_FILE, CAMPAIGNS_FILE, HANDOFF_FILE):
             continue
         data = _load(path, root, out)
         if data is None:
@@ -663,5 +769,6 @@ def load_catalog(root: Path) -> tuple[Catalog | None, list[Problem]]:
                 out.warning(Pos(f"content/{extra.name}", 1, 1), f"folder '{extra.name}' is not a "
                             "configured language and is ignored")
     catalog = Catalog(settings=settings, nodes=nodes, texts=texts, ui=ui, sos_words=sos_words,
-                      facts=facts, profiles=profiles, campaigns=_read_campaigns(root, out))
+                      facts=facts, profiles=profiles, campaigns=_read_campaigns(root, out),
+                      handoff=_read_handoff(root, settings, out))
     return catalog, out.problems

@@ -149,6 +149,42 @@ class Profile:
 
 
 @dataclass(frozen=True)
+class Organisation:
+    """Who answers people who ask to talk to a person (flows/handoff.yaml): ``name`` is shown
+    to them, ``hours`` is a fact of kind hours read in ``time_zone`` (an IANA name such as
+    Europe/Warsaw), and ``language`` is the one its counsellors read the bot's notices in."""
+
+    id: str
+    name: str
+    hours: str
+    time_zone: str
+    language: str
+    pos: Pos
+    hours_pos: Pos
+
+
+@dataclass(frozen=True)
+class Handoff:
+    """Talking to a person: the screens that offer it and who answers whom.
+
+    An organisation for the person's host country wins over one for their language, which
+    wins over the default.
+    """
+
+    screens: tuple[str, ...]
+    screen_pos: tuple[Pos, ...]
+    organisations: dict[str, Organisation]
+    default: str
+    by_country: dict[str, str]
+    by_language: dict[str, str]
+    pos: Pos
+
+    def answering(self, lang: str | None, country: str | None) -> Organisation:
+        chosen = self.by_country.get(country or "") or self.by_language.get(lang or "")
+        return self.organisations[chosen or self.default]
+
+
+@dataclass(frozen=True)
 class Catalog:
     """Everything the engine needs, loaded and cross-checked."""
 
@@ -160,3 +196,4 @@ class Catalog:
     facts: dict[str, Fact]
     profiles: dict[str, Profile] = field(default_factory=dict)
     campaigns: dict[str, Campaign] = field(default_factory=dict)
+    handoff: Handoff | None = None  # None: flows/handoff.yaml is absent

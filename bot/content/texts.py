@@ -14,7 +14,8 @@ import re
 from functools import lru_cache
 
 from babel import Locale
-from babel.dates import format_date, format_time, get_day_names
+from babel.core import get_global
+from babel.dates import format_date, format_time, format_timedelta, get_day_names
 from babel.numbers import format_currency
 
 from bot.content.model import Fact
@@ -22,7 +23,7 @@ from bot.content.model import Fact
 PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_]*)(?:\.([A-Za-z_]+))?\}")
 # Values the engine supplies while talking; everything else must be a fact id.
 RUNTIME_VARIABLES = frozenset({"country", "language", "n", "total", "done", "code", "bot",
-                               "date"})
+                               "date", "organisation", "hours", "period"})
 OVERDUE_MARK = " ⚠️"  # after a fact past its review date (the screen then says what it means)
 WEEKDAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
 _DAYS = r"(?:Mo|Tu|We|Th|Fr|Sa|Su)"
@@ -71,6 +72,28 @@ def format_hours(value: str, lang: str) -> str:
                               for span in times.split(","))
         rules.append(f"{day_text} {time_text}")
     return "; ".join(rules)
+
+
+def language_name_in(code: str, lang: str) -> str:
+    """A language in the reader's words ("Ukrainian" in English, "украинский" in Russian)."""
+    return _locale(lang).languages.get(code, code)
+
+
+def format_period(period: dt.timedelta, lang: str) -> str:
+    """A length of time in words: "7 днів", "1 неделя", "12 hours"."""
+    return format_timedelta(period, locale=lang)
+
+
+@lru_cache(maxsize=256)
+def format_zone(zone: str, lang: str) -> str:
+    """A time zone as people name it ("за центральноєвропейським часом", "Central European
+    Time"), from CLDR; the zone's city when CLDR has no name for it ("Kyiv")."""
+    meta_zones = get_global("meta_zones")
+    names = (zone, *(old for old, new in get_global("zone_aliases").items() if new == zone))
+    meta = next((meta_zones[name] for name in names if name in meta_zones), None)
+    long_names = _locale(lang).meta_zones.get(meta, {}).get("long", {}) if meta else {}
+    return (long_names.get("generic") or long_names.get("standard")
+            or zone.rsplit("/", 1)[-1].replace("_", " "))
 
 
 def _clock(text: str, lang: str) -> str:

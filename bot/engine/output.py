@@ -30,6 +30,8 @@ class Reply:
 
     ``counts`` names what happened, for anonymous campaign counters: ``start``, ``lang_uk``,
     ``topic_<screen>``, ``helplines``, ``quiz_done``. Nothing in it identifies a person.
+    ``handoff`` asks the adapter to open the person's conversation with counsellors
+    (``"open"``: show the messages once it is open) or to end it (``"end"``), if one is open.
     """
 
     messages: tuple[Message, ...]
@@ -37,3 +39,4 @@ class Reply:
     erase: bool = False
     node: str | None = None
     counts: tuple[str, ...] = ()
+    handoff: str | None = None

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from bot.content.model import Catalog
 
 MAX_PAYLOAD = 64
-PART_RE = re.compile(r"^[A-Za-z0-9_]{1,64}$")
+PART_RE = re.compile(r"[A-Za-z0-9_]{1,64}")  # use with fullmatch: "$" would let "\n" in
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ def parse_payload(payload: str, catalog: Catalog) -> Preset:
     settings = catalog.settings
     found: dict[str, str] = {}
     for part in payload.split("-"):
-        if not PART_RE.match(part):
+        if not PART_RE.fullmatch(part):
             continue
         if part in settings.languages:
             found.setdefault("lang", part)

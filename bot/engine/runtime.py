@@ -6,7 +6,8 @@ preview, the tests) turns its input into an event, calls ``step`` and shows the 
 Button actions (Telegram callback data, at most 64 bytes):
   ``n:<node>`` open · ``b`` back · ``h`` home · ``s`` helplines (SOS) · ``l:<lang>`` language ·
   ``c:<CC>`` country · ``q:<node>:<i>:<1|0>`` quiz answer · ``k:<node>:<i>`` tick an item ·
-  ``f`` forget me (asks) · ``f:y`` forget me (confirmed)
+  ``f`` forget me (asks) · ``f:y`` forget me (confirmed) · ``p``, ``p:y``, ``p:x`` talk to a
+  person (bot/engine/handoff.py)
 Callback data comes from the person's app and may be forged: it is parsed with explicit ASCII
 patterns, and anything else leads home with the "stale button" notice.
 """
@@ -16,10 +17,12 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
+from dataclasses import replace
 
 from bot.content.model import DEFAULT_VARIANT, Catalog, Node
 from bot.content.texts import PLACEHOLDER, Formatter, country_name, format_day, language_name
 from bot.engine.events import Command, Event, Start, Tap, Text
+from bot.engine.handoff import END, END_COMMAND, Offer, PersonScreens
 from bot.engine.output import Button, Message, Reply
 from bot.engine.payload import Preset, normalise_code, parse_payload
 from bot.engine.search import KeywordIndex
@@ -50,20 +53,24 @@ _TICK = re.compile(r"([a-z][a-z0-9_]*):([0-9]{1,2})")
 UNKNOWN_BOT = "@…"  # the bot's @username where it is not known (the preview, the validator)
 
 
-class Engine:
+class Engine(PersonScreens):
     """Holds one validated catalog and everything precomputed from it.
 
     ``today`` decides which facts are past their ``review_by`` date (shown with a visible
     "may be out of date" notice) and ``bot`` is the bot's own @username (the fake-bot screen
-    names it). Both are inputs, not read from a clock or the network: the engine stays pure;
-    ``for_day`` gives the engine for another day or identity.
+    names it); ``handoff`` offers talking to a person (only when the content says who answers).
+    All are inputs, not read from a clock or the network: the engine stays pure; ``for_day``
+    gives the engine for another day, identity or offer.
     """
 
-    def __init__(self, catalog: Catalog, today: dt.date | None = None, bot: str | None = None):
+    def __init__(self, catalog: Catalog, today: dt.date | None = None, bot: str | None = None,
+                 handoff: Offer | None = None):
         self.catalog = catalog
         self.settings = catalog.settings
         self.today = today
         self.bot = bot
+        self.handoff = handoff if catalog.handoff else None
+        self._handoff_screens = frozenset(catalog.handoff.screens if catalog.handoff else ())
         overdue = frozenset(f.id for f in catalog.facts.values() if today and f.overdue(today))
         self.format = Formatter(catalog.facts, overdue)
         self.default_lang = self.settings.languages[0]
@@ -83,15 +90,20 @@ class Engine:
         self._by_country = frozenset(n.id for n in catalog.nodes.values() if varies_by_country(
             catalog, n))
 
-    def for_day(self, today: dt.date | None, bot: str | None = None) -> Engine:
-        """This engine's content as seen on ``today`` by the bot ``bot`` (self if unchanged)."""
-        if today == self.today and bot == self.bot:
+    def for_day(self, today: dt.date | None, bot: str | None = None,
+                handoff: Offer | None = None) -> Engine:
+        """This engine's content as seen on ``today`` by the bot ``bot``, offering ``handoff``
+        (self if unchanged)."""
+        if (today == self.today and bot == self.bot
+                and (handoff if self.catalog.handoff else None) == self.handoff):
             return self
-        return Engine(self.catalog, today, bot)
+        return Engine(self.catalog, today, bot, handoff)
 
     # ---------------------------------------------------------------- entry point
-    def step(self, session: Session | None, event: Event, lang_hint: str | None = None) -> Reply:
-        """Handle one event. ``lang_hint`` is the user's app language, used only for new people."""
+    def step(self, session: Session | None, event: Event, lang_hint: str | None = None,
+             now: dt.datetime | None = None) -> Reply:
+        """Handle one event. ``lang_hint`` is the user's app language, used only for new people;
+        ``now`` (aware) decides whether counsellors are there (None: they are)."""
         before = self._reconciled(session or Session())
         session = before
         choosing = isinstance(event, Tap) and event.data.startswith("l:")
@@ -101,7 +113,7 @@ class Engine:
         if isinstance(event, Start):
             reply = self._start(session, parse_payload(event.payload, self.catalog))
         elif isinstance(event, Tap):
-            reply = self._tap(session, event.data)
+            reply = self._tap(session, event.data, now)
         elif isinstance(event, Command):
             reply = self._command(session, event.name)
         elif isinstance(event, Text):
@@ -145,7 +157,7 @@ class Engine:
         if after.campaign and after.campaign not in before.started and not reply.erase:
             counts.append("start")
             started = (*after.started, after.campaign)[-MAX_STARTED:]
-            reply = Reply(reply.messages, after.evolve(started=started), reply.erase, reply.node)
+            reply = replace(reply, session=after.evolve(started=started))
             after = reply.session
         if after.lang and after.lang != before.lang:
             counts.append(f"lang_{after.lang}")
@@ -160,7 +172,7 @@ class Engine:
                 counts.append(f"topic_{reply.node}")
         if not counts:
             return reply
-        return Reply(reply.messages, reply.session, reply.erase, reply.node, tuple(counts))
+        return replace(reply, counts=tuple(counts))
 
     # ---------------------------------------------------------------- events
     def _start(self, session: Session, preset: Preset) -> Reply:
@@ -187,7 +199,7 @@ class Engine:
         message = self.render(session.evolve(lang=self.default_lang))
         return Reply((message,), session, node=self.settings.sos)
 
-    def _tap(self, session: Session, data: str) -> Reply:
+    def _tap(self, session: Session, data: str, now: dt.datetime | None = None) -> Reply:
         kind, _, rest = data.partition(":")
         if kind == "s" and not rest:
             return self._sos(session)
@@ -215,12 +227,16 @@ class Engine:
             return self._tick(session, rest)
         if kind == "f":
             return self._forget(session) if rest == "y" else self._confirm_forget(session)
+        if kind == "p":
+            return self._person(session, rest, now)
         return self._home(session, notice="stale_button")
 
     def _command(self, session: Session, name: str) -> Reply:
         target = self.settings.commands.get(name)
         if name == FORGET_COMMAND:
             return self._confirm_forget(session) if session.lang else self._forget(session)
+        if name == END_COMMAND and self.handoff is not None:
+            return self.conversation_ended(session)
         if target == self.settings.sos:
             return self._sos(session)
         if not session.lang:
@@ -324,8 +340,9 @@ class Engine:
                     Button(self._ui("forget_no", lang), action="b")),
                    (Button(self._ui("sos", lang), action="s"),))
         back = session.evolve(history=(*session.history, session.node or self.settings.start))
+        # Asking to be forgotten ends a conversation with a person at once, and its link.
         return Reply((Message(self._ui_html("forget_confirm", lang), buttons),), back,
-                     node=session.node)
+                     node=session.node, handoff=self._end_handoff())
 
     def _forget(self, session: Session) -> Reply:
         lang = session.lang or self.default_lang
@@ -333,7 +350,10 @@ class Engine:
                      for code in self.settings.languages)
         sos = (Button(self._ui("sos", lang), action="s"),)
         message = Message(self._ui_html("forget_done", lang), (*rows, sos))
-        return Reply((message,), Session(), erase=True)
+        return Reply((message,), Session(), erase=True, handoff=self._end_handoff())
+
+    def _end_handoff(self) -> str | None:
+        return END if self.handoff is not None else None
 
     def forget_pending(self, reply: Reply, lang: str | None) -> Reply:
         """The answer to "forget me" when storage could not delete at once: the bot has
@@ -341,7 +361,7 @@ class Engine:
         lang = lang if lang in self.settings.languages else self.default_lang
         first, *rest = reply.messages
         notice = Message(self._ui_html("forget_pending", lang), first.buttons)
-        return Reply((notice, *rest), reply.session, reply.erase, reply.node, reply.counts)
+        return replace(reply, messages=(notice, *rest))
 
     # ---------------------------------------------------------------- quiz and checklist
     def _answer(self, session: Session, rest: str) -> Reply:
@@ -443,6 +463,7 @@ class Engine:
         for target in node.buttons:
             if target in self.catalog.nodes:
                 rows.append((Button(self._title(target, lang), action=f"n:{target}"),))
+        rows.append(self._handoff_row(node.id, lang))
         rows.append(self._nav_row(lang, node.id, self.settings.sos in node.buttons))
         title = f"<b>{html.escape(self._title(node.id, lang))}</b>"
         if node.id in self._by_country:

@@ -14,7 +14,9 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
-UPDATE_KINDS = ("message", "callback_query")  # what the bot asks Telegram for; else "other"
+# What the bot asks Telegram for (my_chat_member: its rights in the counsellors' group);
+# anything else counts as "other".
+UPDATE_KINDS = ("message", "callback_query", "my_chat_member")
 # handled; duplicate (delivered again, handled once already); late (handled, after a later
 # update of its conversation); unfinished (cut short or waited too long: Telegram delivers it
 # again); failed (an error in the bot; logged with its traceback).

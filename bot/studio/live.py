@@ -16,9 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.checks.validate import Report, validate
+from bot.config import value
 from bot.content.problems import Problem, blocking
+from bot.engine.handoff import Offer
 from bot.engine.runtime import Engine
 from bot.publish import snapshot
+
+# The link to a person's topic outlives their last message by HANDOFF_TTL_DAYS, as in the bot.
+PREVIEW_OFFER = Offer(keep=dt.timedelta(days=float(value("HANDOFF_TTL_DAYS"))))
 
 log = logging.getLogger("stay_safe.studio")
 
@@ -48,9 +53,12 @@ class LiveContent:
         self._seen: tuple | None = None
 
     def engine(self) -> Engine | None:
-        """The last good engine, as of today (a studio left running overnight moves on)."""
+        """The last good engine, as of today (a studio left running overnight moves on).
+
+        Talking to a person is offered as if HANDOFF_CHAT_ID were set, so editors see its
+        button and consent screen (at any hour: the preview has no counsellors to reach)."""
         engine = self.loaded.engine
-        return engine.for_day(self.today(), self.bot) if engine else None
+        return engine.for_day(self.today(), self.bot, PREVIEW_OFFER) if engine else None
 
     def refresh(self) -> bool:
         """Validate again if any content file changed since the last look; True if one did."""

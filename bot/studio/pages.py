@@ -7,6 +7,7 @@ import datetime as dt
 from html import escape
 from urllib.parse import urlencode
 
+from bot.checks.translations import Stale
 from bot.content.model import Fact
 from bot.content.problems import SOFT_CODES, Problem
 from bot.content.texts import country_name, language_name
@@ -245,7 +246,7 @@ def _source(fact: Fact) -> str:
 
 # ---------------------------------------------------------------- translations
 def translations_body(engine: Engine | None, report: list[Coverage],
-                      stale: list[Problem] | None) -> str:
+                      stale: list[Stale]) -> str:
     rows = "".join(
         f'<tr><td>{escape(language_name(c.lang))} ({escape(c.lang)})</td>'
         f"<td>{c.present} / {c.expected}</td><td>{_bar(c)}</td>"
@@ -264,7 +265,7 @@ def translations_body(engine: Engine | None, report: list[Coverage],
             f"shown in the fallback language with a notice.</p>"
             '<table id="coverage"><thead><tr><th>Language</th><th>Texts</th><th></th>'
             f"<th>Missing</th></tr></thead><tbody>{rows}</tbody></table>"
-            f"{''.join(sections)}{_stale(stale)}")
+            f"{''.join(sections)}{_stale(stale, engine)}")
 
 
 def _bar(cov: Coverage) -> str:
@@ -280,14 +281,23 @@ def _missing(ref: TextRef, engine: Engine | None, lang: str) -> str:
     return f'<a href="{escape(href)}">{label}</a>'
 
 
-def _stale(stale: list[Problem] | None) -> str:
-    """Translations made from an older version of the source text (see bot/checks)."""
-    if stale is None:
-        body = ('<p class="muted">Stale translations (the source text changed since the '
-                "translation was made) are not checked yet.</p>")
-    elif not stale:
+def _stale(stale: list[Stale], engine: Engine | None) -> str:
+    """Translations made from an older version of the source text (bot/checks/translations):
+    each with the text it followed, the text now, and a link to its screen in that language."""
+    if not stale:
         body = '<p class="ok">No stale translations.</p>'
     else:
-        body = "<ul>" + "".join(f'<li><span class="where">{escape(str(p.pos))}</span> '
-                                f"{escape(p.message)}</li>" for p in stale) + "</ul>"
+        items = []
+        for item in stale:
+            screen, *field = item.key.split(".")
+            label = escape(item.key)
+            if engine is not None and screen in engine.catalog.nodes:
+                country = field[1] if len(field) == 2 and field[0] == "text" else None
+                href = open_screen(engine, screen, item.lang, country).href()
+                label = f'<a href="{escape(href)}">{label}</a>'
+            items.append(f'<li>{label} ({escape(item.lang)}) <span class="where">'
+                         f'{escape(str(item.pos))}</span><br><span class="muted">was: '
+                         f"{escape(item.previous)}</span><br>now: {escape(item.source)}</li>")
+        body = ("<p>The source text changed since these translations were made; readers still "
+                "see the old translation until it is updated.</p><ul>" + "".join(items) + "</ul>")
     return f'<section class="stale" id="stale"><h2>Stale translations</h2>{body}</section>'

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from bot.checks.translations import stale_texts
 from bot.studio import layout, pages
 from bot.studio.chat import ChatState, step
 from bot.studio.coverage import coverage
@@ -125,7 +126,8 @@ async def translations(request: web.Request) -> web.Response:
     if catalog is None:
         return _page(request, "Translations", "translations",
                      "<h1>Translations</h1>" + pages.NOTHING_TO_SHOW)
-    body = pages.translations_body(engine, coverage(catalog), stale=None)
+    stale = stale_texts(catalog, request.app[LIVE].root)
+    body = pages.translations_body(engine, coverage(catalog), stale)
     return _page(request, "Translations", "translations", body)
 
 

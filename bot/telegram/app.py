@@ -24,7 +24,14 @@ from aiogram.exceptions import (
     TelegramAPIError,
     TelegramUnauthorizedError,
 )
-from aiogram.methods import AnswerCallbackQuery, EditMessageText, GetMe, GetUpdates, SendMessage
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    CopyMessage,
+    EditMessageText,
+    GetMe,
+    GetUpdates,
+    SendMessage,
+)
 from aiogram.methods.base import Response
 from aiogram.types import User
 from aiohttp import web
@@ -38,6 +45,7 @@ from bot.publish import fingerprint, load_checked, watch
 from bot.stats import MemoryCounter, RedisCounter
 from bot.storage import MemoryStore, RedisStore, SessionStore
 from bot.telegram.handlers import register
+from bot.telegram.handoff import Relay
 from bot.telegram.profile import set_profile
 from bot.telegram.retry import RetryMiddleware
 from bot.telegram.session import NoRedirectSession
@@ -46,7 +54,8 @@ from bot.telegram.webhook import WebhookHandler
 
 log = logging.getLogger("stay_safe")
 
-ALLOWED_UPDATES = ["message", "callback_query"]
+# my_chat_member: the bot's own rights in the counsellors' group (talking to a person).
+ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 GET_ME_FIRST_DELAY = 1.0
 GET_ME_MAX_DELAY = 60.0
 
@@ -55,7 +64,7 @@ GET_ME_MAX_DELAY = 60.0
 # builds Response[<result type>] for every Bot API answer: without these references the class
 # is rebuilt again and again after garbage collection (py-spy: about a tenth of the bot's CPU).
 KEEP_RESPONSE_TYPES = tuple(Response[method.__returning__] for method in (
-    GetUpdates, SendMessage, EditMessageText, AnswerCallbackQuery, GetMe))
+    GetUpdates, SendMessage, EditMessageText, AnswerCallbackQuery, GetMe, CopyMessage))
 
 
 class StartupError(Exception):
@@ -80,6 +89,15 @@ def build_store(config: Config) -> SessionStore:
         return RedisStore.from_url(config.redis_url, config.session_ttl_seconds)
     log.warning("REDIS_URL is not set: sessions are kept in memory and lost on restart")
     return MemoryStore(config.session_ttl_seconds)
+
+
+def build_relay(config: Config, conversations: Conversations, sleep=asyncio.sleep
+                ) -> Relay | None:
+    """Talking to a person, when HANDOFF_CHAT_ID names the counsellors' group."""
+    if config.handoff_chat_id is None:
+        return None
+    return Relay.build(conversations, config.handoff_chat_id, config.handoff_ttl_seconds,
+                       config.redis_url, config.stats_ttl_days, sleep)
 
 
 def build_ordering(config: Config, store: SessionStore) -> Ordering:
@@ -189,18 +207,20 @@ async def ask_username(config: Config) -> str:
 
 
 async def run_bot(config: Config, stop: asyncio.Event | None = None,
-                  handle_signals: bool = True, sleep=asyncio.sleep,
+                  handle_signals: bool = True, sleep=asyncio.sleep, now=None,
                   metrics: Metrics | None = None) -> None:
     """Run until ``stop`` is set (or SIGTERM/SIGINT arrives when ``handle_signals``).
 
-    ``sleep`` is every wait before a retry (Bot API calls, start-up): tests pass a fake one.
+    ``sleep`` is every wait before a retry (Bot API calls, start-up) or between a flooding
+    person's messages, and ``now`` the clock that says whether counsellors are there: tests
+    pass fake ones.
     """
     stop = stop or asyncio.Event()
     with stop_on_signals(stop, handle_signals):
-        await _run(config, stop, sleep, metrics or Metrics())
+        await _run(config, stop, sleep, now, metrics or Metrics())
 
 
-async def _run(config: Config, stop: asyncio.Event, sleep, metrics: Metrics) -> None:
+async def _run(config: Config, stop: asyncio.Event, sleep, now, metrics: Metrics) -> None:
     store = build_store(config)
     health = Health(store if isinstance(store, RedisStore) else None)
     counter = (RedisCounter.from_url(config.redis_url, config.stats_ttl_days)
@@ -215,7 +235,7 @@ async def _run(config: Config, stop: asyncio.Event, sleep, metrics: Metrics) -> 
         WebhookHandler(dispatcher, bot, config.webhook_secret, metrics,
                        accepting=lambda: health.telegram and not health.draining).add_to(
             app, config.webhook_path)
-    runner = None
+    runner = relay = None
     tasks: list[asyncio.Task] = []
     try:
         if config.port is not None:
@@ -229,11 +249,12 @@ async def _run(config: Config, stop: asyncio.Event, sleep, metrics: Metrics) -> 
             log.warning("%d missing translation(s): readers see the fallback language",
                         len(gaps))
         ordering = build_ordering(config, store)
-        conversations = Conversations(engine, store, counter, ordering=ordering)
+        conversations = Conversations(engine, store, counter, now=now, ordering=ordering)
+        relay = build_relay(config, conversations, sleep)
         metrics.content_in_use(fingerprint(config.content_dir), len(engine.catalog.nodes))
         metrics.watch(store, counter, ordering)
         health.content = True
-        register(dispatcher, conversations, config.admin_ids)
+        register(dispatcher, conversations, config.admin_ids, relay)
         dispatcher.update.outer_middleware(UpdateFlow(conversations, metrics, in_flight))
         me = await wait_for_telegram(bot, stop, sleep)
         if me is None:
@@ -241,6 +262,8 @@ async def _run(config: Config, stop: asyncio.Event, sleep, metrics: Metrics) -> 
         conversations.bot = me.username  # the fake-bot screen names the real bot
         log.info("connected to Telegram as @%s; %d screens in %s", me.username,
                  len(engine.catalog.nodes), ", ".join(engine.settings.languages))
+        if relay is not None:
+            await relay.start(bot, me)
         await set_profile(bot, engine.catalog)
         if config.reload_seconds > 0:
             def use(new) -> None:
@@ -272,6 +295,8 @@ async def _run(config: Config, stop: asyncio.Event, sleep, metrics: Metrics) -> 
         await asyncio.gather(*tasks, return_exceptions=True)
         if runner is not None:
             await runner.cleanup()
+        if relay is not None:
+            await relay.close()
         await bot.session.close()
         await store.close()
         await counter.close()

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import html
 import logging
+from typing import TYPE_CHECKING
 
 from aiogram import Bot, Router
 from aiogram.enums import ChatType
@@ -16,9 +17,13 @@ from aiogram.types import Message as TgMessage
 from bot.content.html import utf16_length
 from bot.conversations import Conversations
 from bot.engine.events import Command, Event, Other, Start, Tap, Text
+from bot.engine.handoff import KEEP_MESSAGE
 from bot.engine.output import Message
-from bot.stats import summary
+from bot.stats import handoff_summary, summary
 from bot.telegram.render import keyboard
+
+if TYPE_CHECKING:
+    from bot.telegram.handoff import Relay
 
 log = logging.getLogger("stay_safe.telegram")
 
@@ -72,12 +77,17 @@ def _harmless(exc: TelegramBadRequest) -> bool:
 
 
 def register(router: Router, conversations: Conversations,
-             admin_ids: frozenset[int] = frozenset()) -> Router:
+             admin_ids: frozenset[int] = frozenset(), relay: Relay | None = None) -> Router:
     """Wire the handlers onto ``router``: the Dispatcher itself in production (one level of
-    routing less per update, measured), or any Router in tests."""
+    routing less per update, measured), or any Router in tests. ``relay`` (talking to a
+    person) sees each message first and carries out what the engine asks of it."""
+    if relay is not None:
+        relay.register(router)
 
     @router.message()
     async def on_message(message: TgMessage, bot: Bot) -> None:
+        if relay is not None and await relay.take(message, bot):
+            return  # the counsellors' group, or a message for a person's counsellors
         me = await bot.me()
         event = message_event(message, me.username)
         if event is None:
@@ -87,13 +97,15 @@ def register(router: Router, conversations: Conversations,
         if event == Command("stats") and user and user.id in admin_ids:
             async with _answering(bot, message.chat.id, "/stats"):
                 if private:
-                    await _send_stats(bot, message.chat.id, conversations)
+                    await _send_stats(bot, message.chat.id, conversations, relay)
                 else:  # the table is for the admin, not for everyone in the group
                     await bot.send_message(message.chat.id, STATS_PRIVATE_ONLY, parse_mode=None)
             return  # anybody else gets the engine's answer to an unknown command
         key = session_key(message.chat.id, user.id if user else None, private)
         async with _answering(bot, message.chat.id, f"a {type(event).__name__}"):
             reply = await conversations.handle(key, event, user.language_code if user else None)
+            if relay is not None and reply.handoff and private:
+                reply = await relay.follow(bot, message.chat.id, reply)
             for item in reply.messages:
                 await send(bot, message.chat.id, item)
 
@@ -101,15 +113,17 @@ def register(router: Router, conversations: Conversations,
     async def on_callback(query: CallbackQuery, bot: Bot) -> None:
         spinner = asyncio.create_task(_stop_spinner(query))
         try:
-            await _show_tapped(query, bot, conversations)
+            await _show_tapped(query, bot, conversations, relay)
         finally:
             await spinner
 
     return router
 
 
-async def _show_tapped(query: CallbackQuery, bot: Bot, conversations: Conversations) -> None:
-    """The screen a tap leads to: in place of the tapped message, or as a new one."""
+async def _show_tapped(query: CallbackQuery, bot: Bot, conversations: Conversations,
+                       relay: Relay | None = None) -> None:
+    """The screen a tap leads to: in place of the tapped message, or as a new one (always
+    new under a counsellor's reply, which must stay)."""
     user = query.from_user
     shown = query.message if isinstance(query.message, TgMessage) else None
     chat_id = shown.chat.id if shown else user.id
@@ -117,8 +131,10 @@ async def _show_tapped(query: CallbackQuery, bot: Bot, conversations: Conversati
     key = session_key(chat_id, user.id, private)
     async with _answering(bot, chat_id, "a button tap"):
         reply = await conversations.handle(key, Tap(query.data or ""), user.language_code)
+        if relay is not None and reply.handoff and private:
+            reply = await relay.follow(bot, chat_id, reply)
         first, *rest = reply.messages
-        if not await _edit(shown, first):
+        if query.data in KEEP_MESSAGE or not await _edit(shown, first):
             await send(bot, chat_id, first)
         for item in rest:
             await send(bot, chat_id, item)
@@ -170,11 +186,16 @@ async def _edit(shown: TgMessage | None, message: Message) -> bool:
     return True
 
 
-async def _send_stats(bot: Bot, chat_id: int, conversations: Conversations) -> None:
+async def _send_stats(bot: Bot, chat_id: int, conversations: Conversations,
+                      relay: Relay | None = None) -> None:
     if conversations.counter is None:
         return
     rows = await conversations.counter.rows(conversations.today(), STATS_DAYS)
-    for part in split_lines(summary(rows, STATS_DAYS), STATS_CHUNK):
+    table = summary(rows, STATS_DAYS)
+    if relay is not None:
+        handoff_rows = await relay.counter.rows(conversations.today(), STATS_DAYS)
+        table += "\n\n" + handoff_summary(handoff_rows, STATS_DAYS)
+    for part in split_lines(table, STATS_CHUNK):
         await bot.send_message(chat_id, f"<pre>{html.escape(part)}</pre>")
 
 
