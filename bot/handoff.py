@@ -345,7 +345,10 @@ class Pacer:
             worker = asyncio.create_task(self._work(key, queue))
             self._workers.add(worker)
             worker.add_done_callback(self._workers.discard)
-        waits = queue.qsize() + 1 > self._bucket(key).available(self.clock())
+        bucket, now = self._bucket(key), self.clock()
+        if queue.empty() and bucket.full(now):  # a pause long enough: a new burst is told again
+            self._slowed.discard(key)
+        waits = queue.qsize() + 1 > bucket.available(now)
         await queue.put(job)
         if waits and key not in self._slowed:
             self._slowed.add(key)
@@ -360,6 +363,7 @@ class Pacer:
                 for old in [k for k, b in self._buckets.items()
                             if k not in self._queues and b.full(now)]:
                     del self._buckets[old]
+                    self._slowed.discard(old)
             bucket = self._buckets[key] = TokenBucket(self.burst, self.interval, now)
         return bucket
 
@@ -378,7 +382,6 @@ class Pacer:
         # No await between the last check and here: a submit sees either this queue with its
         # worker running, or no queue at all.
         del self._queues[key]
-        self._slowed.discard(key)
 
     async def close(self) -> None:
         """Let waiting messages go for a moment, then stop (the rest is not sent: logged)."""

@@ -181,6 +181,28 @@ async def test_a_flood_is_slowed_in_order_and_nothing_is_dropped():
     assert sent[-1] == (12, 81.0)
 
 
+async def test_a_flood_typed_one_by_one_is_told_once():
+    """Each message is handled after the last has gone (as one chat's turns are): the queue
+    empties between them, yet the person is still flooding and is told only once."""
+    clock = FakeClock()
+    pacer = Pacer(burst=2, interval=3.0, clock=clock, sleep=clock.sleep)
+    sent: list[int] = []
+
+    def job(n: int):
+        async def send():
+            sent.append(n)
+        return send
+
+    told = []
+    for n in range(8):
+        told.append(await pacer.submit(7, job(n)))
+        while len(sent) <= n:
+            await asyncio.sleep(0)
+    assert sent == list(range(8))
+    assert told.count(True) == 1
+    await pacer.close()
+
+
 async def test_one_conversations_flood_does_not_hold_back_another():
     clock = FakeClock()
     pacer = Pacer(burst=1, interval=3.0, clock=clock, sleep=clock.sleep)
