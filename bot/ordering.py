@@ -414,11 +414,14 @@ class RedisOrdering(Ordering):
         call = _Call(FINISH, self._keys(turn.key), args)
         if write is not None:
             await write(call)
-        if call.result is None or call.unknown_script:
+        for _ in range(2):  # alone when it did not ride the write; once more after a flush
             if call.unknown_script:
                 await self.store.send(_LoadScripts())
+            elif call.result is not None:
+                break
             call = _Call(FINISH, self._keys(turn.key), args)
-            await self.store.send(call)  # if Redis is away, the lock lapses by itself
+            if not await self.store.send(call):
+                break  # Redis is away: the lock lapses by itself
         if call.result == 0 and turn.shared:
             self.lost_locks += 1
             log.warning("a conversation's lock had expired before its update was handled")
