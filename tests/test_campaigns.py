@@ -12,6 +12,7 @@ from bot.content.loader import load_catalog
 from bot.conversations import Conversations
 from bot.engine.events import Start, Tap, Text
 from bot.engine.payload import MAX_PAYLOAD, Preset, normalise_code, parse_payload
+from bot.engine.runtime import Engine
 from bot.stats import MemoryCounter, summary, to_csv
 from bot.storage import MemoryStore
 from tests.conftest import PROJECT
@@ -36,7 +37,8 @@ def test_payload_grammar(payload, expected):
     assert parse_payload(payload, CATALOG) == expected
 
 
-@pytest.mark.parametrize("typed", ["PL-WORK", "pl-work", " pl work ", "PL_WORK", "pl–work"])
+@pytest.mark.parametrize("typed", ["PL-WORK", "pl-work", " pl work ", "PL_WORK", "pl–work",
+                                   "– pl-work"])
 def test_short_codes_are_forgiving(typed):
     assert normalise_code(typed) == "PL-WORK"
 
@@ -97,3 +99,32 @@ def test_a_payload_of_exactly_64_characters_is_read_and_65_is_not():
     assert len("uk-PL-work" + tail) == MAX_PAYLOAD
     assert parse_payload("uk-PL-work" + tail, CATALOG) == Preset("uk", "PL", "work", None)
     assert parse_payload("uk-PL-work" + tail + "x", CATALOG) == Preset()
+
+
+def test_a_poster_that_presets_nothing_still_asks_language_and_country(base_copy):
+    (base_copy / "flows/campaigns.yaml").write_text(
+        'xkinfo:\n  organisation: "Example NGO"\n  description: "A poster, nothing preset"\n'
+        "  code: XK-INFO\n", encoding="utf-8")
+    engine = Engine(load_catalog(base_copy)[0])
+    for first in (Start("xkinfo"), Text("xk info")):
+        reply = engine.step(None, first)
+        assert "[en] choose language" in "\n".join(m.text for m in reply.messages)
+        assert reply.session.campaign == "xkinfo" and "start" in reply.counts
+        reply = engine.step(reply.session, Tap("l:en"))
+        assert reply.node == "country" and reply.session.country is None
+
+
+def test_ticking_items_of_a_posters_checklist_counts_the_topic_once(shipped_engine):
+    start = shipped_engine.step(None, Start("uago"))
+    assert "topic_travel_checklist" in start.counts
+    assert shipped_engine.step(start.session, Tap("k:travel_checklist:0")).counts == ()
+
+
+async def test_following_many_posters_in_turn_never_makes_the_bot_forget_the_person(base_copy):
+    (base_copy / "flows/campaigns.yaml").write_text("".join(
+        f"poster{i}:\n  organisation: x\n  description: y\n  code: PO-{i}A\n" for i in range(12)))
+    conversations = Conversations(Engine(load_catalog(base_copy)[0]), MemoryStore(3600))
+    await conversations.handle("1", Start("en-PL"))
+    for i in range(12):
+        reply = await conversations.handle("1", Start(f"poster{i}"))
+        assert reply.session.lang == "en", i

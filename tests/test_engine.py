@@ -13,6 +13,7 @@ from bot.content.model import Node, Question, QuizResult
 from bot.content.yamlsafe import Pos
 from bot.engine.events import Command, Other, Start, Tap, Text
 from bot.engine.runtime import Engine, quiz_result
+from bot.engine.search import KeywordIndex
 from bot.engine.session import Session
 from tests.conftest import BASE
 
@@ -156,6 +157,8 @@ def test_checklist_ticks_and_unticks(base_engine):
     assert "⬜ 1. [en] Contract" in text_of(reply)
     assert "✅ 2. [en] Copies" in text_of(reply)
     assert "[en] done 1/2" in text_of(reply)
+    ticks = [(b.label, b.action) for b in reply.messages[0].buttons[0]]
+    assert ticks == [("⬜ 1", "k:list:0"), ("✅ 2", "k:list:1")]
     reply = base_engine.step(reply.session, Tap("k:list:1"))
     assert "[en] done 0/2" in text_of(reply)
 
@@ -302,3 +305,189 @@ def test_choosing_a_language_at_the_picker_asks_the_country_whatever_the_app_lan
     picker = base_engine.step(None, Start())
     reply = base_engine.step(picker.session, Tap("l:ru"), lang_hint="uk")
     assert reply.session.lang == "ru" and "[ru] Country" in text_of(reply)
+
+
+@pytest.mark.parametrize("event", [Other("sticker"), Text("hello"), Command("menu")],
+                         ids=["sticker", "text", "/menu"])
+def test_whatever_a_new_person_sends_first_they_are_asked_for_a_language(base_engine, event):
+    reply = base_engine.step(None, event)
+    assert actions(reply) == ["l:uk", "l:ru", "l:en", "s"]
+    assert "[en] choose language" in text_of(reply)
+
+
+def test_the_menu_command_leads_home(base_engine):
+    reply = base_engine.step(Session(lang="en", node="work"), Command("menu"))
+    assert text_of(reply).startswith("<b>[en] Home</b>")
+
+
+def test_forget_me_is_confirmed_first_and_help_stays_one_tap_away(base_engine):
+    session = Session(lang="en", country="PL", node="work")
+    for event in (Command("forget"), Tap("f")):
+        asked = base_engine.step(session, event)
+        assert "[en] forget?" in text_of(asked) and not asked.erase
+        assert actions(asked) == ["f:y", "b", "s"]
+    gone = base_engine.step(asked.session, Tap("f:y"))
+    # Forgotten: the language is asked again, and help is still there.
+    assert actions(gone) == ["l:uk", "l:ru", "l:en", "s"]
+
+
+def test_forget_me_from_a_person_who_never_chose_a_language_erases_at_once(base_engine):
+    gone = base_engine.step(Session(node="helplines"), Command("forget"))
+    assert gone.erase and gone.session == Session()
+    assert text_of(gone) == "[uk] forgotten"  # in the first language: none was chosen
+    assert actions(gone) == ["l:uk", "l:ru", "l:en", "s"]
+
+
+def test_a_deep_link_starts_afresh_so_back_leads_home(base_engine):
+    reply = talk(base_engine, Start("en"), Tap("n:work"), Tap("n:quiz"), Start("en-helplines"))
+    assert "[en] Helplines" in text_of(reply)
+    assert "[en] Home" in text_of(base_engine.step(reply.session, Tap("b")))
+
+
+def test_home_is_where_back_ends(base_engine):
+    reply = talk(base_engine, Start("en"), Tap("n:work"), Tap("n:quiz"), Tap("h"), Tap("n:list"),
+                 Tap("b"), Tap("b"))
+    assert "[en] Home" in text_of(reply)  # not the screens read before going home
+
+
+def test_a_quiz_answer_from_an_older_message_reopens_the_quiz(base_engine):
+    reply = base_engine.step(Session(lang="en", node="work"), Tap("q:quiz:1:1"))
+    assert "[en] Quiz" in text_of(reply) and "[en] question 1/2" in text_of(reply)
+
+
+def test_a_tick_for_an_item_the_checklist_no_longer_has_changes_nothing(base_engine):
+    reply = base_engine.step(Session(lang="en", node="list"), Tap("k:list:2"))
+    assert "[en] done 0/2" in text_of(reply)
+
+
+def test_help_first_then_the_language_then_the_country_then_back_to_help(base_engine):
+    reply = talk(base_engine, Tap("s"), Tap("l:en"))
+    assert "[en] Country" in text_of(reply)
+    reply = base_engine.step(reply.session, Tap("c:PL"))
+    assert "[en] Helplines" in text_of(reply) and "+48 22 628 01 20" in text_of(reply)
+
+
+@pytest.mark.parametrize(("node", "shown"), [("work", "[ru] Work in <b>Poland</b>."),
+                                             ("removed_screen", "[ru] Home")])
+def test_a_language_button_from_an_older_message_keeps_the_screen_being_read(base_engine, node,
+                                                                             shown):
+    session = Session(lang="en", country="PL", node=node, history=("home",))
+    assert shown in text_of(base_engine.step(session, Tap("l:ru")))
+
+
+def test_content_without_fallback_languages_still_answers(base_copy):
+    settings = base_copy / "flows/settings.yaml"
+    settings.write_text(settings.read_text().replace(
+        "fallback:\n  uk: [en]\n  ru: [en]\n  en: [uk]\n", ""))
+    engine = Engine(load_catalog(base_copy)[0])
+    assert "[en] Helplines" in text_of(engine.step(None, Start("en-PL-helplines")))
+
+
+def test_a_screen_with_only_a_title_shows_only_its_title(base_engine):
+    reply = base_engine.step(Session(lang="en", country="PL"), Tap("n:country"))
+    assert reply.messages[0].text == "<b>[en] Country</b>"
+
+
+def test_a_screen_written_for_one_country_says_which_country(base_engine):
+    text = text_of(base_engine.step(None, Start("en-PL-work")))
+    assert "[en] country_line Poland" in text
+
+
+def test_the_screens_name_the_real_bot_and_the_readers_language(base_copy):
+    home = base_copy / "content/en/main.yaml"
+    home.write_text(home.read_text().replace("[en] Home text.", "[en] {bot} in {language}."))
+    engine = Engine(load_catalog(base_copy)[0])
+    assert "[en] @… in English." in text_of(engine.step(None, Start("en-PL")))
+    named = engine.for_day(None, "StaySafeBot")
+    assert "[en] @StaySafeBot in English." in text_of(named.step(None, Start("en-PL")))
+
+
+def test_opening_a_quiz_again_starts_it_afresh(shipped_engine):
+    quiz = shipped_engine.catalog.nodes["job_check"]
+    fresh = shipped_engine.step(None, Start("en-job_check"))
+    reply = talk(shipped_engine, Start("en-job_check"), Tap("q:job_check:0:1"),
+                 Tap("n:job_check"))
+    assert text_of(reply) == text_of(fresh)  # the first question again
+    for index in range(len(quiz.questions)):  # "no" to everything this time
+        reply = shipped_engine.step(reply.session, Tap(f"q:job_check:{index}:0"))
+    assert reply.node == quiz.results[0].node  # the earlier "yes" no longer counts
+
+
+def test_the_screen_shown_is_the_screen_the_next_tap_acts_on(base_engine):
+    """The studio's "this screen" panel shows ``reply.node``; taps act on ``session.node``."""
+    events = [Text("hello"), Tap("l:en"), Tap("c:PL"), Text("work"), Tap("n:quiz"),
+              Tap("q:quiz:0:1"), Tap("q:quiz:0:1"), Tap("n:list"), Tap("k:list:0"),
+              Tap("n:work"), Tap("k:list:1"), Tap("q:quiz:1:1"), Command("forget"), Tap("b"),
+              Tap("s"), Other("sticker"), Tap("zzz")]
+    session = None
+    for event in events:
+        reply = base_engine.step(session, event)
+        assert reply.node == reply.session.node, event
+        session = reply.session
+
+
+@pytest.mark.parametrize(("fee", "result"), [("1", "[en] Risky"), ("0", "[en] Safe")])
+def test_a_reload_that_shortens_the_quiz_keeps_the_answers_to_the_questions_left(
+        base_copy, fee, result):
+    flows = base_copy / "flows/main.yaml"
+    flows.write_text(flows.read_text().replace("{min: 3, to: risky}", "{min: 2, to: risky}"))
+    short = Engine(load_catalog(base_copy)[0])  # here a fee alone is risky
+    flows.write_text(flows.read_text().replace(
+        "    - {id: passport, decisive: true}\n",
+        "    - {id: passport, decisive: true}\n    - {id: hurry, weight: 1}\n"
+        "    - {id: alone, weight: 1}\n"))
+    texts = base_copy / "content/en/main.yaml"
+    texts.write_text(texts.read_text().replace(
+        "    passport:", '    hurry: "[en] Hurry?"\n    alone: "[en] Alone?"\n    passport:'))
+    longer = Engine(load_catalog(base_copy)[0])
+    session = talk(longer, Start("en-quiz"), Tap(f"q:quiz:0:{fee}"), Tap("q:quiz:1:0"),
+                   Tap("q:quiz:2:1")).session  # "yes" to a question the reload removes
+    reply = short.step(session, Tap("q:quiz:3:0"))
+    assert "[en] question 2/2" in text_of(reply)
+    assert result in text_of(short.step(reply.session, Tap("q:quiz:1:0")))
+
+
+def test_a_new_person_asking_for_help_about_a_topic_reads_both_in_the_first_language(
+        shipped_engine):
+    reply = shipped_engine.step(None, Text("help, they don't pay me"))
+    assert reply.node == "helplines" and reply.session.lang is None
+    _, more = reply.messages
+    wage = shipped_engine.catalog.texts["uk"]["work_wage"].title
+    assert more.buttons[0][0].label == wage
+    # Already on the helplines: back and home, no second SOS button.
+    assert [b.action for row in more.buttons for b in row] == ["n:work_wage", "b", "h"]
+
+
+def test_suggestions_are_the_three_best_topics_best_first(shipped_engine):
+    reply = shipped_engine.step(Session(lang="uk", node="home"),
+                                Text("мінімальна зарплата, робота, договір, житло, реєстрація"))
+    topics = [a for a in actions(reply) if a.startswith("n:")]
+    assert len(topics) == 3 and topics[0] == "n:work_wage"  # a whole phrase beats one word
+
+
+@pytest.mark.parametrize("typed", ["heeelp", "помооогите", "SOOOS"])
+def test_help_words_typed_in_a_hurry_still_open_the_helplines(shipped_engine, typed):
+    assert shipped_engine.step(Session(lang="ru", node="work"), Text(typed)).node == "helplines"
+
+
+def test_a_typed_word_matches_keywords_that_begin_like_it_not_merely_share_letters():
+    index = KeywordIndex()
+    index.add("contract", "work_contract")
+    index.add("fake bot", "fake_bots")  # a short word in a phrase must be typed whole
+    assert index.search("contracts") == ["work_contract"]
+    assert index.search("control") == []
+    assert index.search("fake bot") == ["fake_bots"]
+    assert index.search("fake news") == index.search("fake bottle") == []
+
+
+def test_the_topic_most_words_point_to_comes_first_and_ties_read_alphabetically():
+    index = KeywordIndex()
+    for keyword, topic in (("minimum wage", "wage"), ("wage", "wage"), ("minimum", "pension"),
+                           ("pension", "pension"), ("fraud", "red_flags"), ("scam", "red_flags"),
+                           ("fraud", "fake_bots")):
+        index.add(keyword, topic)
+    assert index.search("minimum wage pension") == ["wage", "pension"]  # a phrase counts more
+    assert index.search("fraud scam") == ["red_flags", "fake_bots"]
+    for topic in ("e", "d", "c", "b", "a"):
+        index.add("help", f"{topic}_topic")
+    assert index.search("help", 5) == ["a_topic", "b_topic", "c_topic", "d_topic", "e_topic"]

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
 
-from bot.engine.events import Command, Tap
-from bot.engine.session import Session, Unreadable
+from bot.checks.validate import validate
+from bot.conversations import Conversations
+from bot.engine.events import Command, Start, Tap
+from bot.engine.session import MAX_BITS, Session, Unreadable
+from bot.storage import MemoryStore
 
 
 def test_a_session_survives_a_round_trip():
@@ -54,3 +58,51 @@ def test_forget_works_whatever_was_stored(shipped_engine, raw):
     assert asked.messages
     gone = shipped_engine.step(asked.session, Tap("f:y"))
     assert gone.erase and gone.session == Session()
+
+
+@pytest.mark.parametrize(("answers", "result"), [
+    ("00000000", "job_check_low"),     # "no" first: nothing but the position to remember
+    ("10000000", "job_check_medium"),  # the first "yes" must not be lost
+])
+async def test_a_quiz_in_progress_survives_being_stored_between_taps(shipped_engine, answers,
+                                                                     result):
+    conversations = Conversations(shipped_engine, MemoryStore(3600))
+    reply = await conversations.handle("1", Start("en-job_check"))
+    for index, answer in enumerate(answers):
+        reply = await conversations.handle("1", Tap(f"q:job_check:{index}:{answer}"))
+    assert reply.node == result
+
+
+def _quiz_of(root, size: int) -> None:
+    """Make the base content's quiz ``size`` questions long."""
+    extra = [f"extra_{chr(97 + i // 26)}{chr(97 + i % 26)}" for i in range(size - 2)]
+    flows = root / "flows/main.yaml"
+    flows.write_text(flows.read_text().replace(
+        "    - {id: passport, decisive: true}\n",
+        "".join(f"    - {{id: {q}, weight: 0}}\n" for q in extra)
+        + "    - {id: passport, decisive: true}\n"))
+    for lang in ("uk", "ru", "en"):
+        texts = root / f"content/{lang}/main.yaml"
+        texts.write_text(texts.read_text().replace("    passport:", "".join(
+            f'    {q}: "[{lang}] More?"\n' for q in extra) + "    passport:"))
+
+
+async def test_a_quiz_of_64_questions_is_remembered_to_the_end(base_copy):
+    _quiz_of(base_copy, MAX_BITS)
+    report = validate(base_copy, today=dt.date(2026, 11, 23))
+    assert report.problems == []
+    conversations = Conversations(report.engine, MemoryStore(3600))
+    await conversations.handle("1", Start("en-quiz"))
+    for index in range(MAX_BITS):
+        reply = await conversations.handle("1", Tap(f"q:quiz:{index}:1"))
+    assert reply.node == "risky"
+
+
+def test_a_quiz_longer_than_a_session_can_remember_is_refused(base_copy):
+    """Defect: a quiz of 65 questions passed validate, and at question 65 the session could
+    no longer be read back: the person was sent to the language question, answers lost."""
+    _quiz_of(base_copy, MAX_BITS + 1)
+    report = validate(base_copy, today=dt.date(2026, 11, 23))
+    assert [str(p) for p in report.problems] == [
+        "flows/main.yaml:7:1: error: quiz 'quiz' has 65 questions; a conversation remembers "
+        "the answers to at most 64: split it"]

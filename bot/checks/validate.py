@@ -23,7 +23,7 @@ from bot.content.yamlsafe import Pos, Text
 from bot.engine.events import Tap
 from bot.engine.handoff import HANDOFF_LABELS, HANDOFF_UI_KEYS, Offer
 from bot.engine.runtime import UI_KEYS, Engine, varies_by_country
-from bot.engine.session import Session
+from bot.engine.session import MAX_BITS, Session
 
 FACTS = "flows/facts.yaml"  # in _Checks.unreadable when that file could not be read
 FIELD_LINE = re.compile(
@@ -108,6 +108,9 @@ class _Checks:
                                f"'{result.node}'")
             if node.kind == "quiz" and node.results and node.results[0].min_score > 0:
                 self.error(node.pos, f"quiz '{node.id}' needs a result with min: 0")
+            if len(node.questions) > MAX_BITS:  # the session keeps the answers as 64 bits
+                self.error(node.pos, f"quiz '{node.id}' has {len(node.questions)} questions; a "
+                           f"conversation remembers the answers to at most {MAX_BITS}: split it")
             if len(node.results) == 1 and any(q.decisive for q in node.questions):
                 self.error(node.pos, f"quiz '{node.id}' has decisive questions, which lead to "
                            "its highest result, but only one result: add the others")

@@ -319,6 +319,7 @@ def _read_fact(fact_id: str, spec: Map, pos: Pos, out: _Collector) -> Fact | Non
                   f"(true/false), got {_describe(upcoming)}")
     elif upcoming and kind != "date":
         out.error(spec.value_pos["upcoming"], f"{what}: only a date can be upcoming")
+        upcoming = False  # reported; an upcoming phone would be compared with today's date
     note = out.text(spec, "note", what, required=False)
     role = out.text(spec, "role", what, required=False)
     if role and role not in FACT_ROLES:
