@@ -27,7 +27,8 @@ BROKEN = sorted((FIXTURES / "broken").glob("*.yaml"))
 # shape. The others need the whole content (links, translations, facts, dates) and are left
 # to validate; YAML the loader refuses (syntax, duplicates, aliases, tags) is no data at all.
 SCHEMA_REFUSES = {"unknown_field", "wrong_type", "missing_default_variant", "phone_not_a_phone",
-                  "profile_too_long", "handoff_unknown_field"}
+                  "profile_too_long", "handoff_unknown_field", "campaigns_wrong",
+                  "fact_sources_wrong", "facts_fields_wrong", "upcoming_not_a_date"}
 TODAY = dt.date(2026, 11, 23)
 
 
