@@ -489,8 +489,15 @@ async def test_two_replicas_share_the_tickets(api, redis, redis_url):
         await feed(1, tap_update("n:red_flags_work"))
         await feed(0, tap_update("p:y"))
         (thread,) = [t for (chat, t) in api.topics if chat == GROUP]
-        await feed(1, api.message_update(PERSON, "written to the second replica"))
-        await api.wait_copies(1, GROUP)
+        api.faults["copyMessage"] = [("delay", 0.3)]  # the first replica's copy is slow
+        await feed(0, api.message_update(PERSON, "first, to the first replica"))
+        await feed(1, api.message_update(PERSON, "then to the second replica"))
+        await api.wait_copies(2, GROUP)
+        # Each update is answered once its message is in the topic, so the next one, on
+        # whichever replica, cannot overtake it.
+        assert [m["text"] for m in api.messages[GROUP]
+                if m.get("text", "").endswith("replica")] == [
+            "first, to the first replica", "then to the second replica"]
         await feed(0, api.message_update(GROUP, "answered on the first", user_id=COUNSELLOR,
                                          thread=thread))
         await api.wait_copies(1, PERSON)

@@ -66,6 +66,9 @@ COMMANDS = ("end", "info")  # counsellors' commands in a topic
 STORE_DOWN = (RedisError, OSError)
 GONE_TOPIC = ("thread not found", "topic_deleted", "topic_id_invalid")
 CLOSED_TOPIC = ("topic_closed",)
+# How long a person's update waits for its message to reach the topic before it is answered:
+# until then Telegram holds their next message back, so another replica cannot overtake it.
+PASS_ON_WAIT = 5.0
 
 
 class Relay:
@@ -154,13 +157,25 @@ class Relay:
             if ticket is None:
                 return False
             copyable = message.content_type in COPYABLE
+            passed_on = asyncio.get_running_loop().create_future()
             slowed = copyable and await self.pacer.submit(chat, functools.partial(
-                self._to_counsellors, bot, ticket, message.message_id))
+                self._pass_on, bot, ticket, message.message_id, passed_on))
         if not copyable:
             await self._tell_person(bot, ticket, "handoff_not_sent")
-        elif slowed:
+            return True
+        if slowed:
             await self._tell_person(bot, ticket, "handoff_slow")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(passed_on), PASS_ON_WAIT)
         return True
+
+    async def _pass_on(self, bot: Bot, ticket: Ticket, message_id: int,
+                       passed_on: asyncio.Future) -> None:
+        try:
+            await self._to_counsellors(bot, ticket, message_id)
+        finally:
+            if not passed_on.done():
+                passed_on.set_result(None)
 
     async def follow(self, bot: Bot, chat: int, reply: Reply) -> Reply:
         """Carry out what the engine asked (``Reply.handoff``); the reply to show, which says
