@@ -28,7 +28,8 @@ BROKEN = sorted((FIXTURES / "broken").glob("*.yaml"))
 # to validate; YAML the loader refuses (syntax, duplicates, aliases, tags) is no data at all.
 SCHEMA_REFUSES = {"unknown_field", "wrong_type", "missing_default_variant", "phone_not_a_phone",
                   "profile_too_long", "handoff_unknown_field", "campaigns_wrong",
-                  "fact_sources_wrong", "facts_fields_wrong", "upcoming_not_a_date"}
+                  "fact_sources_wrong", "facts_fields_wrong", "upcoming_not_a_date",
+                  "buttons_not_a_list"}
 TODAY = dt.date(2026, 11, 23)
 
 

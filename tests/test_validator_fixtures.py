@@ -36,3 +36,10 @@ def test_broken_fixture_reports_exactly_its_defect(fixture: Path, base_copy: Pat
     (base_copy / target).write_text(text, encoding="utf-8")
     report = validate(base_copy, today=TODAY)
     assert [str(p) for p in report.problems] == expected
+
+
+def test_a_missing_settings_file_is_named_where_it_should_be(base_copy: Path):
+    (base_copy / "flows/settings.yaml").unlink()
+    problems = [str(p) for p in validate(base_copy, today=TODAY).problems]
+    assert problems[0] == ("flows/settings.yaml:1:1: error: missing settings file (languages, "
+                           "countries, start node)")

@@ -55,9 +55,13 @@ def check_html(text: str) -> list[tuple[int, str]]:
                                  f"{', '.join(sorted(ALLOWED_TAGS))})"))
                 continue
             if match.group("close"):
-                if not stack or stack[-1][0] != tag:
-                    expected = f"</{stack[-1][0]}>" if stack else "no closing tag"
-                    problems.append((start, f"</{tag}> does not match: expected {expected}"))
+                if not stack:
+                    problems.append((start, f"</{tag}> closes no tag: no <{tag}> is open "
+                                     "before it (delete it, or add the opening tag)"))
+                    continue
+                if stack[-1][0] != tag:
+                    problems.append((start, f"</{tag}> does not match: expected "
+                                     f"</{stack[-1][0]}>"))
                     continue
                 stack.pop()
                 continue
