@@ -491,3 +491,10 @@ def test_the_topic_most_words_point_to_comes_first_and_ties_read_alphabetically(
     for topic in ("e", "d", "c", "b", "a"):
         index.add("help", f"{topic}_topic")
     assert index.search("help", 5) == ["a_topic", "b_topic", "c_topic", "d_topic", "e_topic"]
+
+
+def test_the_country_picker_marks_the_country_chosen(base_engine):
+    chosen = base_engine.step(Session(lang="en", country="PL"), Tap("n:country"))
+    assert [b.label for b in chosen.messages[0].buttons[0]] == ["✓ Poland", "[en] other country"]
+    other = base_engine.step(Session(lang="en", country="EU"), Tap("n:country"))
+    assert [b.label for b in other.messages[0].buttons[0]] == ["Poland", "✓ [en] other country"]
