@@ -149,3 +149,19 @@ def test_opening_hours_are_read_in_the_organisations_time_zone(hours, local, exp
 
     moment = dt.datetime(*local, tzinfo=ZoneInfo("Europe/Warsaw")).astimezone(dt.UTC)
     assert is_open(hours, "Europe/Warsaw", moment) is expected
+
+
+def labels(message) -> list[str]:
+    return [b.label for row in message.buttons for b in row]
+
+
+def test_every_button_of_the_conversation_reads_in_the_persons_language(engine):
+    """A Russian reader never meets a Ukrainian button (the first language) along the way."""
+    person = at("work", lang="ru")
+    consent = engine.step(person, Tap("p"), now=WARSAW_MONDAY_NOON).messages[0]
+    assert labels(consent) == ["[ru] handoff_start", "⬅️ Назад", "🆘 Помощь"]
+    started = engine.step(person, Tap("p:y"), now=WARSAW_MONDAY_NOON).messages[0]
+    assert labels(started) == ["[ru] handoff_end", "🆘 Помощь"]
+    ended = engine.step(person, Tap("p:x")).messages[0]
+    assert labels(ended) == ["🏠 Меню", "🆘 Помощь"]
+    assert labels(engine.person_notice("handoff_closed", "ru")) == ["🏠 Меню", "🆘 Помощь"]
