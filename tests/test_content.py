@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from bot.checks.validate import validate
 from bot.content.html import to_plain
 from bot.content.loader import load_catalog
 from bot.content.texts import format_day, format_fact
@@ -216,3 +217,10 @@ def test_topic_words_find_their_screen(shipped_engine, typed, topic):
     reply = shipped_engine.step(Session(lang="uk", country="PL", node="home"), Text(typed))
     offered = [b.action for m in reply.messages for row in m.buttons for b in row]
     assert f"n:{topic}" in offered, (typed, offered)
+
+
+def test_the_shipped_content_passes_validate_as_the_release_check_does():
+    """In the test run too, not only in CI's `stay-safe validate`: a loader change that
+    refuses good content (an upcoming date taken for a wrong field) fails here."""
+    report = validate(PROJECT, today=dt.date(2026, 11, 24))
+    assert [str(p) for p in report.problems] == []

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.checks.validate import validate
+from bot.content.html import check_html
 from tests.conftest import FIXTURES
 
 TODAY = dt.date(2026, 11, 23)
@@ -43,3 +44,9 @@ def test_a_missing_settings_file_is_named_where_it_should_be(base_copy: Path):
     problems = [str(p) for p in validate(base_copy, today=TODAY).problems]
     assert problems[0] == ("flows/settings.yaml:1:1: error: missing settings file (languages, "
                            "countries, start node)")
+
+
+def test_a_spoiler_is_the_one_span_telegram_takes():
+    assert check_html('Tap <span class="tg-spoiler">here</span>') == []
+    assert check_html('<span class="note">x</span>') == [
+        (0, '<span> is only allowed as <span class="tg-spoiler">')]
