@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 
 from bot.checks.validate import validate
+from bot.content.loader import CAMPAIGNS_FILE, FACTS_FILE, HANDOFF_FILE, SETTINGS_FILE
 
 ROOT = Path(__file__).resolve().parent.parent
 COPIES = 9
@@ -35,7 +36,7 @@ def make_large(target: Path) -> int:
     """Copy flows/ and content/, then add COPIES renamed copies of every screen and its texts."""
     shutil.copytree(ROOT / "flows", target / "flows")
     shutil.copytree(ROOT / "content", target / "content")
-    skip = {"settings.yaml", "facts.yaml", "campaigns.yaml"}
+    skip = {SETTINGS_FILE, FACTS_FILE, CAMPAIGNS_FILE, HANDOFF_FILE}  # not screens
     flow_files = [p for p in sorted((ROOT / "flows").glob("*.yaml")) if p.name not in skip]
     flows = {}
     for path in flow_files:
