@@ -307,3 +307,21 @@ def test_the_translator_sees_the_screen_placeholders_and_budget(base, tmp_path):
         'msgstr "[uk] Home text. Country: {country}. Emergency: {emergency}.\\n"\n'
     ) in (tmp_path / "uk.po").read_text()
     assert set(RUNTIME_MEANINGS) == RUNTIME_VARIABLES
+
+
+def test_import_writes_a_whole_missing_screen_as_an_editor_would(base, tmp_path):
+    """The translator's first import of a screen the language lacks: texts of several lines
+    as blocks, one per country, keywords as a list, the screen where the source has it."""
+    ru = base / "content/ru/main.yaml"
+    original = ru.read_text(encoding="utf-8")
+    work = original[original.index("work:\n"):original.index("quiz:\n")]
+    ru.write_text(original.replace(work, ""), encoding="utf-8")
+    po = tmp_path / "po"
+    assert "4 untranslated" in run("po", "export", "--root", str(base), "--out",
+                                   str(po)).stdout
+    translate(po / "ru.po", work_title="Работа", work_text="[ru] Work text.\n",
+              work_text_PL="[ru] Work in <b>Poland</b>.\n", work_keywords="работа")
+    result = run("po", "import", str(po / "ru.po"), "--root", str(base))
+    assert result.returncode == 0, result.stdout
+    assert ru.read_text(encoding="utf-8") == original
+    assert validate_lines(base) == []
