@@ -99,8 +99,8 @@ async def test_stay_safe_run_answers_refuses_redirects_never_logs_the_token_and_
     """The real process at DEBUG, every logger writing to stderr, against a Bot API that
     redirects (as a misconfigured proxy does): no redirect is followed, the token is written
     nowhere, the bot keeps answering, and SIGTERM stops it cleanly."""
+    from tests.conftest import TOKEN
     from tests.fake_botapi import FakeBotAPI
-    from tests.test_telegram_e2e import TOKEN
 
     api = await FakeBotAPI(TOKEN).start()
     api.faults["getUpdates"] = [("redirect", 302)]
@@ -215,8 +215,8 @@ def test_qr_for_one_campaign_writes_only_its_files(clean_env, capsys, tmp_path):
 @contextlib.contextmanager
 def fake_api_in_a_thread():
     """The fake Bot API on its own event loop, for commands that run their own (asyncio.run)."""
+    from tests.conftest import TOKEN
     from tests.fake_botapi import FakeBotAPI
-    from tests.test_telegram_e2e import TOKEN
 
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)

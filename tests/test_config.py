@@ -5,9 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.config import ConfigError, load_config
-from tests.conftest import PROJECT
-
-TOKEN = "123456789:TEST_token_abcdefghijklmnopqrstuvwxyz_0123"
+from tests.conftest import PROJECT, TOKEN
 
 
 def config(**env: str):

@@ -22,11 +22,9 @@ from bot.storage import RedisStore
 from bot.telegram.app import build_bot, run_bot
 from bot.telegram.handlers import register
 from bot.telegram.handoff import Relay
-from tests.conftest import PROJECT
+from tests.conftest import PROJECT, TOKEN, FakeSleep
 from tests.fake_botapi import BOT_USER, FakeBotAPI, bot_admin
 from tests.test_telegram_e2e import (  # noqa: F401 - the fixture validates content once
-    TOKEN,
-    FakeSleep,
     _shipped_content,
     callbacks,
     eventually,
@@ -52,20 +50,10 @@ class Now:
 
 
 @pytest.fixture
-async def api():
-    server = await FakeBotAPI(TOKEN).start()
-    server.forum(GROUP)
-    yield server
-    await server.stop()
-    assert server.violations == [], "a request Telegram would refuse"
-
-
-@pytest.fixture
-async def redis(redis_url):
-    client = Redis.from_url(redis_url)
-    await client.flushdb()
-    yield client
-    await client.aclose()
+def api(api):
+    """The fake Bot API with the counsellors' forum group."""
+    api.forum(GROUP)
+    return api
 
 
 @contextlib.asynccontextmanager

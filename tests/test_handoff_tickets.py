@@ -17,34 +17,11 @@ from bot.handoff import (
     new_code,
     topic_name,
 )
+from tests.conftest import FakeClock
 
 TTL = 3600
 TICKET = Ticket(code="K7Q2", chat=73519842, topic=501, lang="uk", country="PL",
                 organisation="staysafe")
-
-
-class FakeClock:
-    """A monotonic clock that moves only when ``sleep`` is awaited."""
-
-    def __init__(self):
-        self.now = 1000.0
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-        await asyncio.sleep(0)
-
-
-@pytest.fixture
-async def redis(redis_url):
-    client = Redis.from_url(redis_url)
-    await client.flushdb()
-    yield client
-    await client.aclose()
 
 
 @pytest.fixture(params=["redis", "memory"])
@@ -159,6 +136,13 @@ async def test_a_memory_ticket_expires_after_the_ttl_without_use():
     assert await store.every() == []
 
 
+def appending(sent: list, item):
+    """A pacer job that records ``item`` when it is sent."""
+    async def send():
+        sent.append(item)
+    return send
+
+
 async def test_a_flood_is_slowed_in_order_and_nothing_is_dropped():
     clock = FakeClock()
     pacer = Pacer(burst=5, interval=3.0, clock=clock, sleep=clock.sleep)
@@ -188,14 +172,9 @@ async def test_a_flood_typed_one_by_one_is_told_once():
     pacer = Pacer(burst=2, interval=3.0, clock=clock, sleep=clock.sleep)
     sent: list[int] = []
 
-    def job(n: int):
-        async def send():
-            sent.append(n)
-        return send
-
     told = []
     for n in range(8):
-        told.append(await pacer.submit(7, job(n)))
+        told.append(await pacer.submit(7, appending(sent, n)))
         while len(sent) <= n:
             await asyncio.sleep(0)
     assert sent == list(range(8))
@@ -208,14 +187,9 @@ async def test_one_conversations_flood_does_not_hold_back_another():
     pacer = Pacer(burst=1, interval=3.0, clock=clock, sleep=clock.sleep)
     sent: list[str] = []
 
-    def job(name: str):
-        async def send():
-            sent.append(name)
-        return send
-
     for n in range(3):
-        await pacer.submit(1, job(f"flood{n}"))
-    await pacer.submit(2, job("other"))
+        await pacer.submit(1, appending(sent, f"flood{n}"))
+    await pacer.submit(2, appending(sent, "other"))
     await pacer.close()
     assert sent.index("other") < sent.index("flood1")
 

@@ -205,7 +205,7 @@ def test_validate_command_answers_a_pipe_at_once_with_its_position(base_copy: Pa
 
 
 def test_run_refuses_to_start_on_a_pipe_with_its_position(base_copy: Path):
-    from tests.test_telegram_e2e import TOKEN
+    from tests.conftest import TOKEN
 
     os.mkfifo(base_copy / EXTRA)
     env = {**os.environ, "BOT_TOKEN": TOKEN, "CONTENT_DIR": str(base_copy),

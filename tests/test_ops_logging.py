@@ -8,8 +8,8 @@ import logging
 import pytest
 
 from bot.ops.logging import hide_token
+from tests.conftest import TOKEN
 
-TOKEN = "123456789:TEST_token_abcdefghijklmnopqrstuvwxyz_0123"
 SECRET = TOKEN.partition(":")[2]
 URL = f"http://127.0.0.1:8081/bot{TOKEN}/sendMessage"
 

@@ -7,7 +7,6 @@ import asyncio
 import contextlib
 
 import pytest
-from redis.asyncio import Redis
 
 from bot.conversations import Conversations
 from bot.engine.events import Command, Start, Tap
@@ -21,23 +20,8 @@ from bot.ordering import (
     TurnTimeout,
 )
 from bot.storage import RedisStore
+from tests.conftest import FakeClock
 from tests.redis_server import free_port
-
-
-class FakeClock:
-    """Time that moves only when somebody sleeps."""
-
-    def __init__(self):
-        self.now = 1000.0
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-        await asyncio.sleep(0)
 
 
 async def nothing(rider):
@@ -155,14 +139,6 @@ async def test_a_duplicate_found_at_once_does_not_free_the_conversation():
 
 
 # ---------------------------------------------------------------- across replicas
-
-@pytest.fixture
-async def redis(redis_url):
-    client = Redis.from_url(redis_url)
-    await client.flushdb()
-    yield client
-    await client.aclose()
-
 
 class Replica:
     """One process's view: its own Redis client, store and ordering, and a fake clock."""

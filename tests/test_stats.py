@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
-import pytest
 from redis.asyncio import Redis
 
 from bot import stats
@@ -13,18 +12,11 @@ from bot.conversations import Conversations
 from bot.engine.events import Start
 from bot.stats import MemoryCounter, RedisCounter
 from bot.storage import MemoryStore
-from tests.test_storage import FakeClock, RedisSwitch
+from tests.conftest import FakeClock
+from tests.test_storage import RedisSwitch
 
 DAY = dt.date(2026, 11, 23)
 KEY = f"ss:c:plwork:{DAY.isoformat()}"
-
-
-@pytest.fixture
-async def redis(redis_url):
-    client = Redis.from_url(redis_url)
-    await client.flushdb()
-    yield client
-    await client.aclose()
 
 
 async def counts(redis: Redis, key: str = KEY) -> dict[str, int]:

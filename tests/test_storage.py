@@ -18,21 +18,11 @@ from bot import storage
 from bot.conversations import Conversations
 from bot.engine.events import Command, Start, Tap
 from bot.storage import KEY_PREFIX, MemoryStore, RedisStore, encode
+from tests.conftest import FakeClock
 from tests.redis_server import free_port
 
 TTL = 30 * 86400
 CHAT = "987654321"  # a person's key: must never reach the logs
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 class RedisSwitch:
@@ -67,14 +57,6 @@ class RedisSwitch:
 
         await asyncio.gather(pump(reader, up_writer), pump(up_reader, writer))
         self._streams -= {writer, up_writer}
-
-
-@pytest.fixture
-async def redis(redis_url):
-    client = Redis.from_url(redis_url)
-    await client.flushdb()
-    yield client
-    await client.aclose()
 
 
 @pytest.fixture

@@ -24,11 +24,10 @@ from bot.storage import KEY_PREFIX
 from bot.telegram import app
 from bot.telegram.app import run_bot
 from bot.telegram.handlers import STATS_PRIVATE_ONLY
-from tests.conftest import PROJECT
+from tests.conftest import PROJECT, TOKEN, FakeSleep
 from tests.fake_botapi import FakeBotAPI
 from tests.redis_server import RedisServer
 
-TOKEN = "123456789:TEST_token_abcdefghijklmnopqrstuvwxyz_0123"
 CATALOG, _ = load_catalog(PROJECT)
 
 
@@ -43,33 +42,6 @@ def shipped_content_checked_once(monkeypatch):
     between tests, is validated once per run. Other folders are validated at every start."""
     monkeypatch.setattr(app, "load_checked",
                         lambda root: _shipped_content() if root == PROJECT else load_checked(root))
-
-
-class FakeSleep:
-    """Stands in for ``asyncio.sleep`` in retries: records the waits asked for, waits none."""
-
-    def __init__(self):
-        self.asked: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.asked.append(seconds)
-        await asyncio.sleep(0)
-
-
-@pytest.fixture
-async def api():
-    server = await FakeBotAPI(TOKEN).start()
-    yield server
-    await server.stop()
-    assert server.violations == [], "a request Telegram would refuse"
-
-
-@pytest.fixture
-async def redis(redis_url):
-    client = Redis.from_url(redis_url)
-    await client.flushdb()
-    yield client
-    await client.aclose()
 
 
 @contextlib.asynccontextmanager

@@ -13,9 +13,8 @@ from bot.storage import MemoryStore
 from bot.telegram.handlers import register
 from bot.telegram.session import NoRedirectSession
 from bot.telegram.updates import InFlight, UpdateFlow
+from tests.conftest import TOKEN
 from tests.fake_botapi import FakeBotAPI
-
-TOKEN = "123456789:TEST_token_abcdefghijklmnopqrstuvwxyz_0123"
 
 
 class Recording(LocalOrdering):

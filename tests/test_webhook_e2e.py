@@ -17,15 +17,13 @@ from pathlib import Path
 import aiohttp
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
-from redis.asyncio import Redis
 
 from bot.content.loader import load_catalog
 from bot.telegram.app import ALLOWED_UPDATES
-from tests.conftest import PROJECT
+from tests.conftest import PROJECT, TOKEN
 from tests.fake_botapi import FakeBotAPI, WebhookSender
 from tests.redis_server import RedisServer, free_port
 
-TOKEN = "123456789:TEST_token_abcdefghijklmnopqrstuvwxyz_0123"
 SECRET = "webhook-Secret_0123456789abcdefghij"
 CATALOG, _ = load_catalog(PROJECT)
 # Each command's answer is one screen, whatever came before: the order shows in the answers.
@@ -107,22 +105,6 @@ class Replica:
 def total(samples: dict, name: str, **labels: str) -> float:
     return sum(value for (sample, sample_labels), value in samples.items()
                if sample == name and labels.items() <= dict(sample_labels).items())
-
-
-@pytest.fixture
-async def api():
-    server = await FakeBotAPI(TOKEN).start()
-    yield server
-    await server.stop()
-    assert server.violations == [], "a request Telegram would refuse"
-
-
-@pytest.fixture
-async def redis(redis_url):
-    client = Redis.from_url(redis_url)
-    await client.flushdb()
-    yield client
-    await client.aclose()
 
 
 @pytest.fixture
