@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import os
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from redis.asyncio import Redis
@@ -55,26 +57,51 @@ async def redis_counts(client: Redis) -> tuple[int, int]:
     return stats["total_reads_processed"], stats["total_commands_processed"]
 
 
-async def one(api: FakeBotAPI, chat: int, text: str) -> float:
+Send = Callable[[int, str], Awaitable[float]]  # one message to a chat: the answer's latency
+
+
+async def one(api: FakeBotAPI, chat: int, text: str, timeout: float = 30) -> float:
     reply = api.next_reply(chat)
     started = time.perf_counter()
     api.push_message(chat, text, language_code="en")
-    await asyncio.wait_for(reply, timeout=30)
+    await asyncio.wait_for(reply, timeout=timeout)
     return time.perf_counter() - started
 
 
-async def closed_loop(api: FakeBotAPI, users: int, total: int, first_chat: int) -> tuple:
+async def closed_loop(send: Send, users: int, total: int, first_chat: int) -> tuple:
+    """``users`` people, each sending the next message once answered: (seconds, latencies)."""
     latencies: list[float] = []
     per_user = total // users
 
     async def person(index: int) -> None:
         chat = first_chat + index
         for step in range(per_user):
-            latencies.append(await one(api, chat, MESSAGES[(index + step) % len(MESSAGES)]))
+            latencies.append(await send(chat, MESSAGES[(index + step) % len(MESSAGES)]))
 
     started = time.perf_counter()
     await asyncio.gather(*(person(i) for i in range(users)))
     return time.perf_counter() - started, latencies
+
+
+def latency_ms(latencies: list[float]) -> dict[str, float]:
+    """The median and 99th percentile of sorted latencies, in milliseconds."""
+    return {"p50_ms": statistics.median(latencies) * 1000,
+            "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000}
+
+
+async def alternate(setups: dict, measure, rounds: int) -> dict[str, list[dict]]:
+    """``rounds`` runs of each set-up, taking turns, on one redis-server:
+    ``measure(name, setup, redis_url)`` gives each run's figures."""
+    runs: dict[str, list[dict]] = {name: [] for name in setups}
+    with tempfile.TemporaryDirectory() as tmp:
+        server = RedisServer(Path(tmp)).start()
+        try:
+            for _ in range(rounds):
+                for name, setup in setups.items():
+                    runs[name].append(await measure(name, setup, server.url))
+        finally:
+            server.stop()
+    return runs
 
 
 async def fill_sessions(api: FakeBotAPI, count: int, first_chat: int, batch: int = 50):
@@ -94,10 +121,11 @@ async def measure(name: str, command: list[str], redis_url: str, args) -> dict:
     try:
         await api.wait_call("getMe", timeout=60)
         await asyncio.sleep(1.0)
-        await closed_loop(api, args.users, 500, first_chat=1)  # warm-up
+        send = functools.partial(one, api)
+        await closed_loop(send, args.users, 500, first_chat=1)  # warm-up
         reads, commands = await redis_counts(client)
         cpu_before = cpu_seconds(process.pid)
-        elapsed, latencies = await closed_loop(api, args.users, args.updates, first_chat=1)
+        elapsed, latencies = await closed_loop(send, args.users, args.updates, first_chat=1)
         cpu = cpu_seconds(process.pid) - cpu_before
         reads_after, commands_after = await redis_counts(client)
         round_trips, commands = reads_after - reads - 1, commands_after - commands - 1
@@ -117,8 +145,7 @@ async def measure(name: str, command: list[str], redis_url: str, args) -> dict:
         "name": name,
         "updates": len(latencies),
         "per_second": len(latencies) / elapsed,
-        "p50_ms": statistics.median(latencies) * 1000,
-        "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000,
+        **latency_ms(latencies),
         "redis_per_update": round_trips / len(latencies),
         "commands_per_update": commands / len(latencies),
         "cpu_ms_per_update": cpu / len(latencies) * 1000,
@@ -141,15 +168,7 @@ async def main() -> None:
     args = parser.parse_args()
     bots = {"stay-safe": [sys.executable, "-m", "bot.cli", "run"],
             "bare aiogram": [sys.executable, "benchmarks/bare_bot.py"]}
-    runs: dict[str, list[dict]] = {name: [] for name in bots}
-    with tempfile.TemporaryDirectory() as tmp:
-        server = RedisServer(Path(tmp)).start()
-        try:
-            for _ in range(args.rounds):
-                for name, command in bots.items():
-                    runs[name].append(await measure(name, command, server.url, args))
-        finally:
-            server.stop()
+    runs = await alternate(bots, functools.partial(measure, args=args), args.rounds)
     print(f"{'bot':14} {'updates/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms/upd':>10} "
           f"{'Redis RT/upd':>12} {'cmds/upd':>8} {'RSS MB':>8} {'RSS+sess':>8}")
     for name in bots:

@@ -25,10 +25,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import os
-import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -38,10 +37,18 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from telegram_bench import MESSAGES, TOKEN, cpu_seconds  # noqa: E402
+from telegram_bench import (  # noqa: E402
+    TOKEN,
+    alternate,
+    closed_loop,
+    cpu_seconds,
+    latency_ms,
+    one,
+    redis_counts,
+)
 
 from tests.fake_botapi import FakeBotAPI, WebhookSender  # noqa: E402
-from tests.redis_server import RedisServer, free_port  # noqa: E402
+from tests.redis_server import free_port  # noqa: E402
 
 SECRET = "bench-secret-0123456789"
 
@@ -90,36 +97,16 @@ class Bot:
         return sum(cpu_seconds(p.pid) for p in self.processes)
 
     async def one(self, chat: int, text: str) -> float:
+        if not self.webhook:
+            return await one(self.api, chat, text, timeout=60)
         reply = self.api.next_reply(chat)
         started = time.perf_counter()
-        if self.webhook:
-            update = self.api.update(self.api.message_update(chat, text, language_code="en"))
-            posted = asyncio.create_task(self.sender.send(update))
-            await asyncio.wait_for(reply, timeout=60)
-            latency = time.perf_counter() - started
-            await posted
-            return latency
-        self.api.push_message(chat, text, language_code="en")
+        update = self.api.update(self.api.message_update(chat, text, language_code="en"))
+        posted = asyncio.create_task(self.sender.send(update))
         await asyncio.wait_for(reply, timeout=60)
-        return time.perf_counter() - started
-
-
-async def closed_loop(bot: Bot, users: int, total: int, first_chat: int):
-    latencies: list[float] = []
-
-    async def person(index: int) -> None:
-        for step in range(total // users):
-            latencies.append(await bot.one(first_chat + index,
-                                           MESSAGES[(index + step) % len(MESSAGES)]))
-
-    started = time.perf_counter()
-    await asyncio.gather(*(person(i) for i in range(users)))
-    return time.perf_counter() - started, latencies
-
-
-async def redis_counts(client: Redis) -> tuple[int, int]:
-    stats = await client.info("stats")
-    return stats["total_reads_processed"], stats["total_commands_processed"]
+        latency = time.perf_counter() - started
+        await posted
+        return latency
 
 
 async def measure(name: str, replicas: int, redis_url: str, args) -> dict:
@@ -129,10 +116,10 @@ async def measure(name: str, replicas: int, redis_url: str, args) -> dict:
     bot = Bot(api, redis_url, replicas)
     try:
         await bot.start()
-        await closed_loop(bot, args.users, 500, first_chat=1)  # warm-up
+        await closed_loop(bot.one, args.users, 500, first_chat=1)  # warm-up
         reads, commands = await redis_counts(client)
         cpu_before, driver_before = bot.cpu(), cpu_seconds(os.getpid())
-        elapsed, latencies = await closed_loop(bot, args.users, args.updates, first_chat=1)
+        elapsed, latencies = await closed_loop(bot.one, args.users, args.updates, first_chat=1)
         cpu, driver = bot.cpu() - cpu_before, cpu_seconds(os.getpid()) - driver_before
         reads_after, commands_after = await redis_counts(client)
         turn_keys = len([k async for k in client.scan_iter("ss:u:*")])
@@ -146,8 +133,7 @@ async def measure(name: str, replicas: int, redis_url: str, args) -> dict:
     return {
         "name": name,
         "per_second": count / elapsed,
-        "p50_ms": statistics.median(latencies) * 1000,
-        "p99_ms": latencies[int(count * 0.99) - 1] * 1000,
+        **latency_ms(latencies),
         "cpu_ms": cpu / count * 1000,
         "driver_ms": driver / count * 1000,
         "round_trips": (reads_after - reads - 1) / count,  # less the second INFO itself
@@ -164,15 +150,7 @@ async def main() -> None:
     parser.add_argument("--rounds", type=int, default=2, help="runs of each set-up, in turn")
     args = parser.parse_args()
     setups = {"polling": 0, "webhook x1": 1, "webhook x2": 2}
-    runs: dict[str, list[dict]] = {name: [] for name in setups}
-    with tempfile.TemporaryDirectory() as tmp:
-        server = RedisServer(Path(tmp)).start()
-        try:
-            for _ in range(args.rounds):
-                for name, replicas in setups.items():
-                    runs[name].append(await measure(name, replicas, server.url, args))
-        finally:
-            server.stop()
+    runs = await alternate(setups, functools.partial(measure, args=args), args.rounds)
     print(f"{'set-up':12} {'updates/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms/upd':>10} "
           f"{'driver ms':>9} {'Redis RT/upd':>12} {'cmds/upd':>9}")
     for name in setups:
