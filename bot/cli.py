@@ -39,6 +39,11 @@ def default_root() -> Path:
     return Path.cwd()
 
 
+def add_root(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--root", default=str(default_root()),
+                        help="folder holding flows/, content/")
+
+
 def days(text: str) -> int:
     """``--days``: a whole number of days the counters can still hold."""
     if not re.fullmatch(r"[0-9]{1,5}", text) or not 1 <= int(text) <= MAX_DAYS:
@@ -435,12 +440,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("chat", help="talk to the bot in the terminal (numbers tap buttons)")
     p.add_argument("--lang", choices=None, help="start in this language (uk, ru, en)")
     p.add_argument("--country", help="start in this host country (PL, DE, …)")
-    p.add_argument("--root", default=str(default_root()), help="folder holding flows/, content/")
+    add_root(p)
     p.set_defaults(func=cmd_chat)
 
     p = sub.add_parser("report", help="content report: coverage per country, words per "
                        "screen, longest message, where each fact comes from (Markdown)")
-    p.add_argument("--root", default=str(default_root()), help="folder holding flows/, content/")
+    add_root(p)
     p.add_argument("--output", help="write to this file (docs/content.md) instead of stdout")
     p.set_defaults(func=cmd_report)
 
@@ -450,7 +455,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--campaign", help="only this campaign")
     p.add_argument("--out", default="qr", help="folder to write to (default: qr)")
     p.add_argument("--username", help="the bot's @username (else BOT_USERNAME, else getMe)")
-    p.add_argument("--root", default=str(default_root()), help="folder holding flows/, content/")
+    add_root(p)
     p.set_defaults(func=cmd_qr)
 
     p = sub.add_parser("stats", help="anonymous counts per campaign (from REDIS_URL)")
@@ -464,14 +469,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default "
                    "127.0.0.1: this computer only)")
-    p.add_argument("--root", default=str(default_root()), help="folder holding flows/, content/")
+    add_root(p)
     p.add_argument("--username", help="the bot's @username, shown where texts name the bot "
                    "(else BOT_USERNAME; else @…)")
     p.set_defaults(func=cmd_preview)
 
     p = sub.add_parser("graph", help="the flow as a Mermaid flowchart: every screen, button "
                        "and quiz result")
-    p.add_argument("--root", default=str(default_root()), help="folder holding flows/, content/")
+    add_root(p)
     p.add_argument("--output", help="write to this file instead of stdout")
     p.add_argument("--lang", help="titles in this language (default: the first in "
                    "flows/settings.yaml)")
@@ -483,18 +488,18 @@ def build_parser() -> argparse.ArgumentParser:
                       "texts, the translations so far and notes for the translator")
     p.add_argument("langs", nargs="*", help="only these languages (default: all but the source)")
     p.add_argument("--out", default="po", help="folder to write to (default: po)")
-    p.add_argument("--root", default=str(default_root()), help="folder holding flows/, content/")
+    add_root(p)
     p.set_defaults(func=cmd_po_export)
     p = po.add_parser("import", help="write translated .po files back into content/<lang>/; "
                       "nothing is written if any translation has a problem")
     p.add_argument("dir", help="a folder of .po files, or one .po file")
-    p.add_argument("--root", default=str(default_root()), help="folder holding flows/, content/")
+    add_root(p)
     p.set_defaults(func=cmd_po_import)
     p = po.add_parser("accept", help="record that translations follow the current source "
                       "texts (after translating in YAML, or to clear stale warnings)")
     p.add_argument("lang", nargs="?", help="only this language (default: all but the source)")
     p.add_argument("keys", nargs="*", help="only these texts, like work.title or ui.back")
-    p.add_argument("--root", default=str(default_root()), help="folder holding flows/, content/")
+    add_root(p)
     p.set_defaults(func=cmd_po_accept)
     return parser
 
