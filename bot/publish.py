@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -57,20 +56,6 @@ def snapshot(root: Path) -> tuple:
                 continue
         result.append((str(path), info.st_mode, info.st_ino, info.st_size, info.st_mtime_ns))
     return tuple(result)
-
-
-def fingerprint(root: Path) -> str:
-    """A short hash of the content files (names and bytes): the same content gives the same
-    one on every replica, so a dashboard shows which version each one serves."""
-    digest = hashlib.sha256()
-    folders = [root / "flows", *sorted((root / "content").glob("*"))]
-    for path in sorted(path for folder in folders for path in content_files(folder)):
-        try:
-            data = path.read_bytes()
-        except OSError:
-            continue
-        digest.update(str(path.relative_to(root)).encode() + b"\0" + data + b"\0")
-    return digest.hexdigest()[:12]
 
 
 async def watch(root: Path, use, interval: float, stop: asyncio.Event,

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from bot.checks.validate import validate
+from bot.content.loader import load_catalog
 from bot.publish import watch
 from tests.conftest import BASE, PROJECT
 
@@ -217,3 +218,13 @@ def test_run_refuses_to_start_on_a_pipe_with_its_position(base_copy: Path):
     assert result.stderr.splitlines()[-1] == (
         f"stay-safe: content has 1 error(s), first: {EXTRA}:1:1: error: {PIPE} "
         "(run `stay-safe validate`)")
+
+
+def test_the_content_version_names_the_texts_that_were_read(base_copy: Path):
+    """The version on /metrics comes from the bytes loaded, not from a second read of the
+    folder (which an editor may have changed meanwhile, or turned into a pipe)."""
+    first = load_catalog(base_copy)[0].version
+    assert len(first) == 12 and load_catalog(base_copy)[0].version == first
+    texts = base_copy / "content/en/main.yaml"
+    texts.write_text(texts.read_text().replace("[en] Home text.", "[en] Home, new text."))
+    assert load_catalog(base_copy)[0].version != first

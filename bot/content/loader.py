@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import hashlib
 import logging
 import math
 import re
@@ -35,7 +36,7 @@ from bot.content.model import (
     Source,
 )
 from bot.content.problems import ERROR, WARNING, Problem
-from bot.content.yamlsafe import Map, Pos, Seq, Text, YamlError, load_file
+from bot.content.yamlsafe import Map, Pos, Seq, Text, YamlError, load_text, read_source
 
 log = logging.getLogger("stay_safe.content")
 
@@ -77,6 +78,15 @@ SETTINGS_FIELDS = {
 class _Collector:
     def __init__(self) -> None:
         self.problems: list[Problem] = []
+        self.sources: dict[str, str] = {}  # each file read, by its relative path: its text
+
+    def version(self) -> str:
+        """A short hash of the files read (names and texts): the same content gives the same
+        one on every replica, so a dashboard shows which version each one serves."""
+        digest = hashlib.sha256()
+        for display in sorted(self.sources):
+            digest.update(display.encode() + b"\0" + self.sources[display].encode() + b"\0")
+        return digest.hexdigest()[:12]
 
     def error(self, pos: Pos, message: str, code: str = "content") -> None:
         self.problems.append(Problem(pos, ERROR, message, code))
@@ -186,7 +196,9 @@ def _present(path: Path) -> bool:
 def _load(path: Path, root: Path, out: _Collector):
     display = path.relative_to(root).as_posix()
     try:
-        return load_file(path, display)
+        text = read_source(path, display)
+        out.sources[display] = text
+        return load_text(text, display)
     except YamlError as exc:
         out.error(exc.pos, exc.message, code="yaml")
     except Exception as exc:  # a last resort: one unreadable file must not stop validate or run
@@ -771,5 +783,5 @@ def load_catalog(root: Path) -> tuple[Catalog | None, list[Problem]]:
                             "configured language and is ignored")
     catalog = Catalog(settings=settings, nodes=nodes, texts=texts, ui=ui, sos_words=sos_words,
                       facts=facts, profiles=profiles, campaigns=_read_campaigns(root, out),
-                      handoff=_read_handoff(root, settings, out))
+                      handoff=_read_handoff(root, settings, out), version=out.version())
     return catalog, out.problems

@@ -197,3 +197,4 @@ class Catalog:
     profiles: dict[str, Profile] = field(default_factory=dict)
     campaigns: dict[str, Campaign] = field(default_factory=dict)
     handoff: Handoff | None = None  # None: flows/handoff.yaml is absent
+    version: str = ""  # a hash of the files it was read from (bot/content/loader.py)

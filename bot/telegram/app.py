@@ -41,7 +41,7 @@ from bot.conversations import Conversations
 from bot.ops.health import Health, ops_routes
 from bot.ops.metrics import Metrics
 from bot.ordering import LocalOrdering, Ordering, RedisOrdering
-from bot.publish import fingerprint, load_checked, watch
+from bot.publish import load_checked, watch
 from bot.stats import MemoryCounter, RedisCounter
 from bot.storage import MemoryStore, RedisStore, SessionStore
 from bot.telegram.handlers import register
@@ -251,7 +251,7 @@ async def _run(config: Config, stop: asyncio.Event, sleep, now, metrics: Metrics
         ordering = build_ordering(config, store)
         conversations = Conversations(engine, store, counter, now=now, ordering=ordering)
         relay = build_relay(config, conversations, sleep)
-        metrics.content_in_use(fingerprint(config.content_dir), len(engine.catalog.nodes))
+        metrics.content_in_use(engine.catalog.version, len(engine.catalog.nodes))
         metrics.watch(store, counter, ordering)
         health.content = True
         register(dispatcher, conversations, config.admin_ids, relay)
@@ -269,7 +269,7 @@ async def _run(config: Config, stop: asyncio.Event, sleep, now, metrics: Metrics
             def use(new) -> None:
                 conversations.use(new)
                 metrics.reloaded(accepted=True)
-                metrics.content_in_use(fingerprint(config.content_dir), len(new.catalog.nodes))
+                metrics.content_in_use(new.catalog.version, len(new.catalog.nodes))
 
             tasks.append(asyncio.create_task(watch(
                 config.content_dir, use, config.reload_seconds, stop,
